@@ -1,0 +1,30 @@
+"""The audit log's storage: one row per entry, gapless sequence, append-only.
+
+The database refuses UPDATE and DELETE on this table (triggers in the migrations), so even
+the application's own bugs cannot rewrite history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base, enum_type
+from hub.vocabulary import AuditOperation
+
+
+class AuditRecord(Base):
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    recorded_at: Mapped[datetime]
+    operation: Mapped[AuditOperation] = mapped_column(enum_type(AuditOperation))
+    # Canonical JSON of the entry: exactly the bytes the Merkle leaf hash covers.
+    canonical: Mapped[str] = mapped_column(Text)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # Copies of ids from the canonical entry, so who-accessed reports use an index.
+    subject_person_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    actor_agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
