@@ -1,0 +1,28 @@
+"""Gunicorn settings for the hub (used by `hub serve` and the container image).
+
+Values come from HUB_BIND and HUB_WORKERS when set; the defaults suit a small VM.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("HUB_BIND", "127.0.0.1:8000")
+# Threads, not more processes: requests mostly wait on the database, and each process holds
+# its own connection pool.
+workers = int(os.environ.get("HUB_WORKERS", min(multiprocessing.cpu_count() * 2, 8)))
+worker_class = "gthread"
+threads = int(os.environ.get("HUB_THREADS", "4"))
+timeout = 30
+graceful_timeout = 30  # in-flight requests finish on SIGTERM before workers stop
+keepalive = 5
+max_requests = 5000  # recycle workers now and then to bound slow leaks
+max_requests_jitter = 500
+# No control socket: one more local interface to secure, and nothing here needs it.
+control_socket_disable = True
+# The hub writes its own JSON request log without query strings; gunicorn's access log
+# would record raw URLs, which can carry ids.
+accesslog = None
+errorlog = "-"
+# Heartbeat files in memory: a slow disk must not make the arbiter kill healthy workers.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+forwarded_allow_ips = os.environ.get("HUB_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

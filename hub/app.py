@@ -1,0 +1,96 @@
+"""The application factory: nothing runs at import time."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub import logs
+from hub.db import make_engine, make_sessionmaker
+from hub.settings import Settings
+
+log = logging.getLogger("hub.request")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
+
+
+def create_app(
+    settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
+) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config["HUB_SETTINGS"] = settings
+    logs.configure(settings.log_level)
+
+    engine = None
+    if session_factory is None:
+        engine = make_engine(settings.database_url)
+        session_factory = make_sessionmaker(engine)
+    app.extensions["hub.sessions"] = session_factory
+    if engine is not None:
+        app.extensions["hub.engine"] = engine  # so its owner can dispose of its pool
+
+    _install_request_context(app)
+
+    from hub.web.health import health
+    from hub.web.landing import landing
+
+    app.register_blueprint(health)
+    app.register_blueprint(landing)
+    return app
+
+
+def db_session() -> Session:
+    """The request's session, opened on first use and closed when the request ends."""
+    if "db" not in g:
+        from flask import current_app
+
+        g.db = current_app.extensions["hub.sessions"]()
+    session: Session = g.db
+    return session
+
+
+def _install_request_context(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        cid = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.correlation_id = cid
+        g.started = time.perf_counter()
+        logs.correlation_id.set(cid)
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("correlation_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        response.headers.setdefault("Cache-Control", "no-store")
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        # The route's rule, not the URL: URLs can hold ids a reader should not learn.
+        rule = request.url_rule.rule if request.url_rule else "(unmatched)"
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": rule,
+                "status": response.status_code,
+                "duration_ms": round(elapsed, 1),
+            },
+        )
+        return response
+
+    @app.teardown_appcontext
+    def _close(_exc: BaseException | None) -> None:
+        session: Any = g.pop("db", None)
+        if session is not None:
+            session.close()
