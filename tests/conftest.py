@@ -1,0 +1,105 @@
+"""Shared fixtures: one migrated database per run, one rolled-back transaction per test.
+
+SQLite is the default. Set HUB_TEST_DATABASE_URL=postgresql+psycopg://... to run the same
+suite on PostgreSQL; if that database cannot be reached the run stops with an error (it
+never silently falls back to SQLite).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from hub import migrations
+from hub.db import make_engine
+from hub.demo.agencies import DemoOrganisation, create_organisation
+
+
+def _configured_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("HUB_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = _configured_url(tmp_path_factory)
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        pytest.exit(
+            f"test database {make_url(url).render_as_string()} unreachable: "
+            f"{type(exc.orig).__name__}",
+            returncode=3,
+        )
+    finally:
+        engine.dispose()
+    migrations.downgrade(url, "base")  # a database left by an earlier run starts empty
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are SAVEPOINTs inside a transaction rolled back at the end."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def org(session: Session) -> DemoOrganisation:
+    """Every agency type and a user for every role, as in the demo area."""
+    return create_organisation(session, "Test Area")
+
+
+@pytest.fixture
+def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second, empty database on the same server, for tests that migrate or serve."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    name = f"hub_scratch_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(
+        url.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

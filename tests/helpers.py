@@ -1,0 +1,81 @@
+"""Builders for tests: a person and a case in a few words."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.demo.agencies import DemoOrganisation
+from hub.models import AuditRecord, MappaCase, Person
+from hub.services.cases import CaseOpening, LevelDecision, open_case
+from hub.services.people import NameInput, PersonInput, register_person
+
+_numbers = itertools.count(1)
+TODAY = date.today()  # noqa: DTZ011
+
+
+def new_person(
+    session: Session,
+    org: DemoOrganisation,
+    *,
+    given: str = "Tavrin",
+    family: str = "Olskeby",
+    dob: date = date(1980, 5, 17),
+    sex: str = "MALE",
+    identifiers: list[tuple[str, str]] | None = None,
+) -> Person:
+    n = next(_numbers)
+    ids = (
+        identifiers
+        if identifiers is not None
+        else [("PNC", f"1900/{n:07d}T"), ("CRN", f"Z9{n:05d}")]
+    )
+    return register_person(
+        session,
+        org.actor("mosovo"),
+        PersonInput(
+            names=[NameInput(given=given, family=family)],
+            date_of_birth=dob,
+            sex=sex,
+            identifiers=ids,
+        ),
+    ).person
+
+
+def new_case(
+    session: Session,
+    org: DemoOrganisation,
+    *,
+    category: int = 1,
+    level: int = 1,
+    person: Person | None = None,
+    **level_args: Any,
+) -> MappaCase:
+    person = person or new_person(session, org)
+    if level > 1:
+        level_args.setdefault("next_review_due", TODAY + timedelta(weeks=8))
+        level_args.setdefault("level_two_basis", "EXCEPTIONAL_COORDINATION" if level == 2 else None)
+        level_args.setdefault("rmp_gaps_at_level_two", "Surveillance" if level == 3 else None)
+    return open_case(
+        session,
+        org.actor("coordinator"),
+        CaseOpening(
+            person_id=person.id,
+            category=category,
+            lead_agency_id=org.agencies["DEMO-PRB"].id,
+            mappa_area="Test Area",
+            start_date=TODAY,
+            level=LevelDecision(level=level, reason="Screened at referral", **level_args),
+        ),
+    )
+
+
+def audit_documents(session: Session, **filters: Any) -> list[dict[str, Any]]:
+    rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq)).all()
+    documents = [json.loads(r.canonical) for r in rows]
+    return [d for d in documents if all(d.get(k) == v for k, v in filters.items())]

@@ -1,0 +1,84 @@
+"""Every write records COLLECT, ALTER, COMBINE or ERASE in its own transaction (DPA s.62)."""
+
+import pytest
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from hub.audit.log import leaf_hash
+from hub.demo.agencies import DemoOrganisation, create_organisation
+from hub.errors import RuleViolation
+from hub.models import AuditRecord, MappaCase
+from hub.services.cases import change_category
+from tests.helpers import audit_documents, new_case
+
+
+def test_writes_are_audited_without_content(session: Session, org: DemoOrganisation) -> None:
+    case = new_case(session, org)
+    documents = audit_documents(session, case=str(case.id))
+    assert [d["record_type"] for d in documents] == ["mappa_case"]
+    entry = documents[0]
+    assert entry["operation"] == "COLLECT"
+    assert entry["actor"]["user"] == str(org.staff["coordinator"].id)
+    assert entry["subject_person"] == str(case.person_id)
+    person_entries = audit_documents(session, record_type="person")
+    assert "Olskeby" not in str(person_entries)  # names are content: never in the log
+
+
+def test_sequence_is_gapless_and_leaf_hashes_cover_the_canonical_bytes(
+    session: Session, org: DemoOrganisation
+) -> None:
+    new_case(session, org)
+    rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq)).all()
+    assert [r.seq for r in rows] == list(range(len(rows)))
+    assert all(r.leaf_hash == leaf_hash(r.canonical.encode()) for r in rows)
+
+
+def test_a_refused_write_leaves_no_audit_entry(session: Session, org: DemoOrganisation) -> None:
+    case = new_case(session, org, category=2)
+    before = len(audit_documents(session))
+    with pytest.raises(RuleViolation):
+        change_category(session, org.actor("coordinator"), case.id, 3, "Would be category three")
+    assert len(audit_documents(session)) == before
+
+
+def test_a_rolled_back_business_write_takes_its_entry_with_it(engine: Engine) -> None:
+    with Session(engine) as session:
+        before = session.scalar(select(AuditRecord.seq).order_by(AuditRecord.seq.desc()).limit(1))
+        org = create_organisation(session, "Rollback Area")
+        new_case(session, org)
+        assert len(audit_documents(session)) > 0
+        session.rollback()
+    with Session(engine) as session:
+        after = session.scalar(select(AuditRecord.seq).order_by(AuditRecord.seq.desc()).limit(1))
+        assert after == before
+        assert (
+            session.scalar(select(MappaCase.id).where(MappaCase.mappa_area == "Rollback Area"))
+            is None
+        )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_entry SET operation = 'CONSULT' "
+        "WHERE seq = (SELECT MIN(seq) FROM audit_entry)",
+        "DELETE FROM audit_entry WHERE seq = (SELECT MIN(seq) FROM audit_entry)",
+    ],
+)
+def test_the_database_refuses_to_alter_audit_entries(
+    session: Session, org: DemoOrganisation, statement: str
+) -> None:
+    new_case(session, org)
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text(statement))
+
+
+def test_the_whole_log_cannot_be_emptied(
+    session: Session, org: DemoOrganisation, is_postgres: bool
+) -> None:
+    new_case(session, org)
+    # PostgreSQL has TRUNCATE; SQLite's equivalent is an unqualified DELETE.
+    statement = "TRUNCATE audit_entry" if is_postgres else "DELETE FROM audit_entry"
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text(statement))

@@ -1,0 +1,83 @@
+"""The `hub` command as an operator runs it: real processes, real database, real gunicorn."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+HUB = [sys.executable, "-m", "hub.cli"]
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HUB, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_DATABASE_URL=database_url, HUB_INSTANCE_PATH=str(tmp_path), **extra)
+    return env
+
+
+def test_a_bad_setting_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
+    result = _run(["db", "current"], _env("sqlite:///x.db", tmp_path, HUB_LOG_LEVEL="LOUD"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "hub: error: setting HUB_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got 'LOUD'"
+    ]
+
+
+def test_a_bad_argument_is_a_usage_error(tmp_path: Path) -> None:
+    result = _run(["demo", "load", "--count", "0"], _env("sqlite:///x.db", tmp_path))
+    assert result.returncode == 2
+    assert "--count" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_upgrade_load_and_serve_until_ready(scratch_database_url: str, tmp_path: Path) -> None:
+    env = _env(scratch_database_url, tmp_path, HUB_PUBLIC_STATISTICS="true")
+    assert _run(["db", "upgrade"], env).returncode == 0
+    loaded = _run(["demo", "load", "--count", "12", "--seed", "3"], env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "loaded 12 synthetic cases" in loaded.stdout
+    again = _run(["demo", "load", "--count", "1"], env)
+    assert again.returncode == 1
+    assert again.stderr.startswith("hub: error: database: already holds data")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [*HUB, "serve", "--bind", f"127.0.0.1:{port}"],
+            env={**env, "HUB_WORKERS": "1"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            body = _wait_for(f"http://127.0.0.1:{port}/readyz")
+            assert '"status":"ready"' in body.replace(" ", "")
+            assert "12 open MAPPA cases" in _wait_for(f"http://127.0.0.1:{port}/")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert server.returncode == 0, log.read_text()  # graceful shutdown on SIGTERM
+
+
+def _wait_for(url: str) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return str(response.read().decode())
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{url} never answered")
+            time.sleep(0.2)

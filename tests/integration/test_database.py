@@ -1,0 +1,118 @@
+"""The database layer: UTC datetimes, foreign keys, constraints, migrations on both engines."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Uuid, bindparam, inspect, text
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.orm import Session
+
+from hub import migrations
+from hub.db import make_engine
+from hub.demo.agencies import DemoOrganisation
+from hub.models import Agency, InformationItem
+from tests.helpers import new_case
+
+
+def test_datetimes_come_back_timezone_aware_utc(session: Session, org: DemoOrganisation) -> None:
+    agency = org.agencies["DEMO-POL"]
+    paris = timezone(timedelta(hours=1))
+    agency.created_at = datetime(2026, 3, 1, 13, 30, tzinfo=paris)
+    session.flush()
+    session.expire_all()
+    stored = session.get_one(Agency, agency.id).created_at
+    assert stored == datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    assert stored.utcoffset() == timedelta(0)
+
+
+def test_a_naive_datetime_is_refused(session: Session, org: DemoOrganisation) -> None:
+    org.agencies["DEMO-POL"].created_at = datetime(2026, 3, 1, 12, 0)  # noqa: DTZ001
+    with pytest.raises(StatementError, match="naive datetime"):
+        session.flush()
+
+
+def test_foreign_keys_are_enforced(session: Session, org: DemoOrganisation) -> None:
+    import uuid
+
+    session.add(
+        InformationItem(
+            case_id=uuid.uuid4(),
+            owning_agency_id=org.agencies["DEMO-POL"].id,
+            category="OTHER",
+            legal_basis="DPA_PART3",
+            title="t",
+            content="c",
+            source_system="MANUAL",
+            received_at=datetime.now(UTC),
+        )
+    )
+    with pytest.raises(IntegrityError):
+        session.flush()
+
+
+def test_r02_database_refuses_category_3_at_level_1(
+    session: Session, org: DemoOrganisation
+) -> None:
+    case = new_case(session, org, category=3, level=2)
+    with pytest.raises(IntegrityError):
+        session.execute(
+            text("UPDATE mappa_case SET current_level = 1 WHERE id = :id").bindparams(
+                bindparam("id", type_=Uuid())
+            ),
+            {"id": case.id},
+        )
+
+
+def test_migrations_upgrade_downgrade_and_upgrade_again(scratch_database_url: str) -> None:
+    migrations.upgrade(scratch_database_url)
+    engine = make_engine(scratch_database_url)
+    try:
+        assert migrations.current_revision(engine) == migrations.head_revision()
+        assert "mappa_case" in inspect(engine).get_table_names()
+        migrations.downgrade(scratch_database_url, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        migrations.upgrade(scratch_database_url)
+        assert migrations.current_revision(engine) == migrations.head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_models_and_migrations_agree(scratch_database_url: str) -> None:
+    """Alembic is the only way the schema changes: no model change without its migration."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from hub.db import Base
+
+    migrations.upgrade(scratch_database_url)
+    engine = make_engine(scratch_database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_every_table_is_registered(session: Session) -> None:
+    names = set(inspect(session.bind).get_table_names())
+    expected = {
+        "agency",
+        "hub_user",
+        "person",
+        "person_identifier",
+        "person_name",
+        "address",
+        "mappa_case",
+        "case_change",
+        "case_membership",
+        "information_item",
+        "risk_assessment",
+        "civil_order",
+        "order_prohibition",
+        "notification_requirement",
+        "notification_event",
+        "audit_entry",
+    }
+    assert expected <= names
