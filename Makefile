@@ -1,0 +1,45 @@
+# The two commands of the quick start are `make demo` and `make test`; the rest serve them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB := $(CURDIR)/instance/demo.sqlite3
+DEMO_ENV := HUB_DATABASE_URL=sqlite:///$(DEMO_DB) HUB_ENV=demo HUB_PUBLIC_STATISTICS=true
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "make: Python 3.11 or newer is required (found $(PYTHON))" >&2; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || \
+		{ echo "make: could not create $(VENV); on Debian run: apt-get install python3-venv" >&2; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+demo: $(VENV)/.installed
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(DEMO_ENV) $(BIN)/hub db upgrade
+	$(DEMO_ENV) $(BIN)/hub demo load --count $${HUB_DEMO_COUNT:-500}
+	@echo "MAPPA Hub (synthetic demo data) on http://127.0.0.1:8000 - Ctrl-C stops it"
+	$(DEMO_ENV) HUB_BIND=127.0.0.1:8000 $(BIN)/hub serve
+
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict hub connectors
+	$(BIN)/hadolint docker/Dockerfile
+
+bench: $(VENV)/.installed-dev
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis
