@@ -24,6 +24,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(DEMO_ENV) $(BIN)/hub audit keygen --if-missing
 	$(DEMO_ENV) $(BIN)/hub db upgrade
 	$(DEMO_ENV) $(BIN)/hub demo load --count $${HUB_DEMO_COUNT:-500}
 	@echo "MAPPA Hub (synthetic demo data) on http://127.0.0.1:8000 - Ctrl-C stops it"

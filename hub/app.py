@@ -35,6 +35,7 @@ def create_app(
     if engine is not None:
         app.extensions["hub.engine"] = engine  # so its owner can dispose of its pool
 
+    _install_checkpointing(settings, session_factory)
     _install_request_context(app)
 
     from hub.web.health import health
@@ -43,6 +44,24 @@ def create_app(
     app.register_blueprint(health)
     app.register_blueprint(landing)
     return app
+
+
+def _install_checkpointing(settings: Settings, factory: sessionmaker[Session]) -> None:
+    """Sign checkpoints every N entries or T seconds, at commit time (fail closed on no key)."""
+    from hub.audit import keys
+    from hub.audit.checkpoints import CheckpointPolicy, install
+
+    path = settings.signing_key_path
+    if not path.exists() and settings.environment in ("development", "test"):
+        log.warning("no audit signing key: checkpoints are not signed automatically")
+        return
+    policy = CheckpointPolicy(
+        signer=keys.load(path),
+        origin=settings.audit_origin,
+        every_entries=settings.audit_checkpoint_every,
+        every_seconds=settings.audit_checkpoint_seconds,
+    )
+    install(factory, policy)
 
 
 def db_session() -> Session:

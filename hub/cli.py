@@ -108,13 +108,30 @@ def demo_load(count: int, seed: int, as_of: object) -> None:
     finally:
         engine.dispose()
     click.echo(f"loaded {count} synthetic cases into {settings.mappa_area}")
+    if settings.signing_key_path.exists():
+        from hub.audit import keys
+        from hub.audit.checkpoints import write_checkpoint
+
+        engine = make_engine(settings.database_url)
+        try:
+            with make_sessionmaker(engine).begin() as session:
+                row = write_checkpoint(
+                    session, keys.load(settings.signing_key_path), settings.audit_origin
+                )
+                click.echo(f"audit checkpoint signed at tree size {row.tree_size if row else 0}")
+        finally:
+            engine.dispose()
 
 
 @cli.command(help="Serve the hub with gunicorn (or Flask's reloader with --dev).")
 @click.option("--dev", is_flag=True, help="Single process with auto-reload, for development.")
 @click.option("--bind", default=None, help="host:port (default HUB_BIND or 127.0.0.1:8000).")
 def serve(dev: bool, bind: str | None) -> None:
-    Settings.from_env()  # a bad setting stops here, with its name, not inside a worker
+    settings = Settings.from_env()  # a bad setting stops here, not inside a worker
+    if settings.environment in ("production", "demo"):
+        from hub.audit import keys
+
+        keys.load(settings.signing_key_path)  # no signing key, no tamper evidence: refuse
     address = bind or os.environ.get("HUB_BIND", "127.0.0.1:8000")
     if dev:
         from hub import create_app
@@ -138,7 +155,14 @@ def serve(dev: bool, bind: str | None) -> None:
     os.execv(sys.executable, args)  # noqa: S606  (gunicorn takes over this process)
 
 
+def _register_subcommands() -> None:
+    from hub.audit.cli import audit
+
+    cli.add_command(audit)
+
+
 def main() -> None:
+    _register_subcommands()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

@@ -33,11 +33,27 @@ class Settings:
     # Domain timing defaults are configuration, not constants: domain.md marks them [verify].
     max_review_interval_weeks_level2: int = 16
     max_review_interval_weeks_level3: int = 8
+    audit_signing_key: Path | None = None  # default: <instance>/keys/audit-signing.pem
+    audit_checkpoint_every: int = 1000
+    audit_checkpoint_seconds: int = 300
 
     def __post_init__(self) -> None:
         if not self.database_url:
             default = f"sqlite:///{self.instance_path / 'hub.sqlite3'}"
             object.__setattr__(self, "database_url", default)
+        if self.audit_signing_key is None:
+            key = self.instance_path / "keys" / "audit-signing.pem"
+            object.__setattr__(self, "audit_signing_key", key)
+
+    @property
+    def audit_origin(self) -> str:
+        """Names this hub's log in every checkpoint, so heads of two hubs never mix."""
+        return f"mappa-hub/{self.mappa_area}"
+
+    @property
+    def signing_key_path(self) -> Path:
+        assert self.audit_signing_key is not None
+        return self.audit_signing_key
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,6 +82,13 @@ class Settings:
             max_review_interval_weeks_level3=_read(
                 env, "HUB_MAX_REVIEW_INTERVAL_WEEKS_L3", _int_between(1, 52), 8
             ),
+            audit_signing_key=_read(env, "HUB_AUDIT_SIGNING_KEY", _path, None),
+            audit_checkpoint_every=_read(
+                env, "HUB_AUDIT_CHECKPOINT_EVERY", _int_between(1, 1_000_000), 1000
+            ),
+            audit_checkpoint_seconds=_read(
+                env, "HUB_AUDIT_CHECKPOINT_SECONDS", _int_between(1, 86_400), 300
+            ),
         )
 
 
@@ -83,6 +106,10 @@ def _database_url(raw: str) -> str:
     if raw.startswith(("sqlite:///", "postgresql+psycopg://")):
         return raw
     raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+
+
+def _path(raw: str) -> Path | None:
+    return Path(raw).resolve()
 
 
 def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:

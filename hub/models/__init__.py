@@ -1,7 +1,7 @@
 """The shared case record. Importing this package registers every table on Base.metadata."""
 
 from hub.models.agency import Agency, User, UserRole
-from hub.models.audit import AuditRecord
+from hub.models.audit import AuditCheckpoint, AuditRecord, AuditSigningKey
 from hub.models.case import CaseChange, CaseMembership, MappaCase
 from hub.models.item import InformationItem, ItemAnnotation, ItemNamedAgency
 from hub.models.notification import NotificationEvent, NotificationRequirement
@@ -12,7 +12,9 @@ from hub.models.risk import RiskAssessment
 __all__ = [
     "Address",
     "Agency",
+    "AuditCheckpoint",
     "AuditRecord",
+    "AuditSigningKey",
     "CaseChange",
     "CaseMembership",
     "CivilOrder",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, enum_type
@@ -28,3 +28,31 @@ class AuditRecord(Base):
     subject_person_id: Mapped[str | None] = mapped_column(String(36), index=True)
     case_id: Mapped[str | None] = mapped_column(String(36), index=True)
     actor_agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed tree head over the first `tree_size` entries.
+
+    `frontier` holds the roots of the perfect subtrees covering those entries (RFC 9162's
+    compact range), so the next checkpoint hashes only the entries added since this one.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    origin: Mapped[str] = mapped_column(String(200))
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    signed_at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(16), ForeignKey("audit_signing_key.key_id"))
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditSigningKey(Base):
+    """A public key that signed checkpoints. Retired keys stay so old heads still verify."""
+
+    __tablename__ = "audit_signing_key"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(100))  # raw Ed25519 key, base64
+    first_used_at: Mapped[datetime]

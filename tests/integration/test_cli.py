@@ -1,5 +1,6 @@
 """The `hub` command as an operator runs it: real processes, real database, real gunicorn."""
 
+import json
 import os
 import socket
 import subprocess
@@ -42,10 +43,15 @@ def test_a_bad_argument_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_upgrade_load_and_serve_until_ready(scratch_database_url: str, tmp_path: Path) -> None:
     env = _env(scratch_database_url, tmp_path, HUB_PUBLIC_STATISTICS="true")
+    refused = _run(["serve"], env)
+    assert refused.returncode == 1
+    assert "no audit signing key" in refused.stderr  # fail closed: no key, no serving
+    assert _run(["audit", "keygen"], env).returncode == 0
     assert _run(["db", "upgrade"], env).returncode == 0
     loaded = _run(["demo", "load", "--count", "12", "--seed", "3"], env)
     assert loaded.returncode == 0, loaded.stderr
     assert "loaded 12 synthetic cases" in loaded.stdout
+    assert "audit checkpoint signed" in loaded.stdout
     again = _run(["demo", "load", "--count", "1"], env)
     assert again.returncode == 1
     assert again.stderr.startswith("hub: error: database: already holds data")
@@ -81,3 +87,63 @@ def _wait_for(url: str) -> str:
             if time.monotonic() > deadline:
                 pytest.fail(f"{url} never answered")
             time.sleep(0.2)
+
+
+def test_audit_verify_export_and_offline_verification(
+    scratch_database_url: str, tmp_path: Path
+) -> None:
+    env = _env(scratch_database_url, tmp_path)
+    for args in (["audit", "keygen"], ["db", "upgrade"], ["demo", "load", "--count", "3"]):
+        assert _run(args, env).returncode == 0
+    verified = _run(["audit", "verify"], env)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith("VALID")
+
+    export = tmp_path / "audit-export.json"
+    assert _run(["audit", "export", str(export)], env).returncode == 0
+    public_key = str(tmp_path / "keys" / "audit-signing.pub")
+    offline = _run(
+        ["audit", "verify", "--from-export", str(export), "--public-key", public_key],
+        {**env, "HUB_DATABASE_URL": "sqlite:///nowhere.db"},
+    )
+    assert offline.returncode == 0, offline.stderr
+
+    tampered = tmp_path / "tampered.json"
+    document = json.loads(export.read_text())
+    document["entries"][1]["canonical"] = document["entries"][1]["canonical"].replace(
+        "COLLECT", "ALTER"
+    )
+    tampered.write_text(json.dumps(document))
+    verdict = _run(
+        ["audit", "verify", "--from-export", str(tampered), "--public-key", public_key], env
+    )
+    assert verdict.returncode == 1
+    assert verdict.stdout.startswith("INVALID")
+    assert "edited" in verdict.stdout.lower()
+
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text(export.read_text()[:500])
+    broken = _run(
+        ["audit", "verify", "--from-export", str(truncated), "--public-key", public_key], env
+    )
+    assert broken.returncode == 1
+    assert broken.stderr.startswith("hub: error: export unreadable")
+    assert "Traceback" not in broken.stderr
+
+    other_key = tmp_path / "other.pem"
+    assert (
+        _run(["audit", "keygen"], {**env, "HUB_AUDIT_SIGNING_KEY": str(other_key)}).returncode == 0
+    )
+    wrong = _run(
+        [
+            "audit",
+            "verify",
+            "--from-export",
+            str(export),
+            "--public-key",
+            str(tmp_path / "other.pub"),
+        ],
+        env,
+    )
+    assert wrong.returncode == 1
+    assert "signature" in wrong.stdout.lower()

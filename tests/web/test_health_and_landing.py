@@ -18,7 +18,12 @@ def app(session: Session, database_url: str) -> Flask:
     # The app shares the test's connection, so what a test writes it can read, and the
     # rollback at the end removes it.
     factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
-    settings = Settings(database_url=database_url, public_statistics=True, mappa_area="Test Area")
+    settings = Settings(
+        database_url=database_url,
+        public_statistics=True,
+        mappa_area="Test Area",
+        environment="test",
+    )
     return create_app(settings, session_factory=factory)
 
 
@@ -40,7 +45,7 @@ def test_readyz_is_ready_on_a_migrated_database(client: FlaskClient) -> None:
 
 
 def test_readyz_is_503_until_migrations_reach_head(scratch_database_url: str) -> None:
-    app = create_app(Settings(database_url=scratch_database_url))
+    app = create_app(Settings(database_url=scratch_database_url, environment="test"))
     response = app.test_client().get("/readyz")
     app.extensions["hub.engine"].dispose()
     assert response.status_code == 503
@@ -50,7 +55,10 @@ def test_readyz_is_503_until_migrations_reach_head(scratch_database_url: str) ->
 
 def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     app = create_app(
-        Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+        Settings(
+            database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+            environment="test",
+        )
     )
     response = app.test_client().get("/readyz")
     app.extensions["hub.engine"].dispose()
