@@ -143,16 +143,7 @@ def change_category(
     case.history.append(_change(actor, CaseChangeKind.CATEGORY, case.category, new, reason))
     case.category = new
     session.flush()
-    audit_write(
-        session,
-        actor,
-        AuditOperation.ALTER,
-        "mappa_case",
-        case.id,
-        person_id=case.person_id,
-        case_id=case.id,
-        fields=("category",),
-    )
+    _audit_alter(session, actor, case, ("category",))
     return case
 
 
@@ -176,17 +167,7 @@ def change_level(
         )
         case.status = CaseStatus.EXIT_REVIEW
         session.flush()
-        audit_write(
-            session,
-            actor,
-            AuditOperation.ALTER,
-            "mappa_case",
-            case.id,
-            person_id=case.person_id,
-            case_id=case.id,
-            fields=("status",),
-            outcome="R-02 closure workflow started",
-        )
+        _audit_alter(session, actor, case, ("status",), "R-02 closure workflow started")
         return case
     level = _check_level(session, case, case.category, case.person_id, decision)
     case.history.append(_level_change(actor, case.current_level, decision))
@@ -194,16 +175,7 @@ def change_level(
     if decision.next_review_due is not None:
         case.next_review_due = decision.next_review_due
     session.flush()
-    audit_write(
-        session,
-        actor,
-        AuditOperation.ALTER,
-        "mappa_case",
-        case.id,
-        person_id=case.person_id,
-        case_id=case.id,
-        fields=("current_level", "next_review_due"),
-    )
+    _audit_alter(session, actor, case, ("current_level", "next_review_due"))
     return case
 
 
@@ -272,6 +244,26 @@ def _check_level_two(
                 "level.level_two_basis",
                 f"the latest ROSH is {band or 'not recorded'}, not High or Very High",
             )
+
+
+def _audit_alter(
+    session: Session,
+    actor: Actor,
+    case: MappaCase,
+    fields: tuple[str, ...],
+    outcome: str | None = None,
+) -> None:
+    audit_write(
+        session,
+        actor,
+        AuditOperation.ALTER,
+        "mappa_case",
+        case.id,
+        person_id=case.person_id,
+        case_id=case.id,
+        fields=fields,
+        outcome=outcome,
+    )
 
 
 def _open_case(session: Session, case_id: uuid.UUID, expected_version: int | None) -> MappaCase:
