@@ -1,0 +1,199 @@
+"""Benchmark of the policy engine: one decision, a whole case, and the invariant check.
+
+Run: .venv/bin/python bench/policy_engine.py
+Prints readable lines, then (last line) one JSON object with the figures, a baseline measured
+in the same run (a trivial function call and a dict lookup) and the ratios to it.
+Targets: decide p50 <= 10 us, p99 <= 50 us; whole case (1 case + person + 40 items) p50 <= 200 us;
+check of the full space <= 10 s.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hub.policy import PolicySet, visible_fields  # noqa: E402
+from hub.policy.check import check  # noqa: E402
+from hub.policy.decision import DecisionIds  # noqa: E402
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+REASON = "imminent risk reported by police overnight, need the plan"
+
+# (agency type, roles, case relationships, purpose): the people and systems that ask most.
+ACTORS = [
+    ("RA_PROBATION", {"OFFENDER_MANAGER"}, {"LEAD_AGENCY_CASE_MANAGER"}, "RISK_MANAGEMENT"),
+    ("RA_POLICE", {"MOSOVO_OFFICER"}, {"CASE_AGENCY"}, "RISK_MANAGEMENT"),
+    ("RA_PROBATION", {"MAPPA_CHAIR_L2"}, {"MEETING_CHAIR"}, "MAPPA_MEETING"),
+    ("RA_POLICE", {"MAPPA_COORDINATOR"}, {"COORDINATOR"}, "MAPPA_MEETING"),
+    ("DTC_HOUSING", {"DTC_REP"}, {"CASE_AGENCY"}, "SAFEGUARDING"),
+    ("DTC_HEALTH", {"HEALTH_DISCLOSER"}, {"CASE_AGENCY"}, "RISK_MANAGEMENT"),
+    ("DTC_CHILDRENS_SERVICES", {"SYSTEM_API_CLIENT"}, {"CASE_AGENCY"}, "SAFEGUARDING"),
+    ("COSA_PROVIDER", {"COSA_VOLUNTEER"}, {"CIRCLE_COORDINATOR"}, "COSA_SUPPORT"),
+    ("RA_PRISON", {"OFFENDER_MANAGER"}, set(), "RISK_MANAGEMENT"),
+]
+CATEGORIES = ["CONVICTION", "RISK", "RISK", "LOCATION", "OTHER", "INTELLIGENCE", "VICTIM"]
+CATEGORIES += ["CHILD", "HEALTH", "FINANCIAL", "CONVICTION", "RISK"]
+ITEM_FIELDS = ("summary", "content", "reference", "address", "handling", "intelligence_grading")
+
+
+def actor(index: int) -> dict[str, object]:
+    agency, roles, relationships, purpose = ACTORS[index % len(ACTORS)]
+    return {
+        "actor.agency_id": f"agency-{index % len(ACTORS)}",
+        "actor.agency_type": agency,
+        "actor.roles": frozenset(roles),
+        "actor.case_relationships": frozenset(relationships),
+        "purpose": purpose,
+        "break_glass": False,
+        "justification": "",
+        "now": NOW,
+    }
+
+
+def item(rng: random.Random, category: str) -> dict[str, object]:
+    return {
+        "action": "read",
+        "resource.type": "item",
+        "resource.category": category,
+        "actor.is_item_owner": rng.random() < 0.2,
+        "actor.named_on_item": rng.random() < 0.2,
+        "resource.owning_agency_id": "agency-1",
+        "resource.owning_agency_type": "RA_POLICE",
+        "resource.classification": "OFFICIAL_SENSITIVE",
+        "resource.legal_basis": rng.choice(["DPA_PART3", "CONSENT", "CJA_S325", "STATUTE"]),
+        "resource.originator_control": rng.random() < 0.1,
+        "resource.recipient_of_original_share": rng.random() < 0.5,
+        "resource.consent_state": rng.choice(["ACTIVE_COVERS", "WITHDRAWN", "NOT_REQUIRED"]),
+        "resource.public_interest_state": "NONE",
+        "resource.address_confidential": rng.random() < 0.1,
+        "resource.case_count": 1,
+    }
+
+
+def mixed_requests(count: int) -> list[dict[str, object]]:
+    rng = random.Random(20250601)
+    requests = []
+    for n in range(count):
+        request = {**actor(rng.randrange(len(ACTORS))), **item(rng, rng.choice(CATEGORIES))}
+        request["action"] = rng.choice(["read"] * 6 + ["list"] * 2 + ["edit", "disclose"])
+        if request["action"] == "disclose":
+            request["purpose"], request["justification"] = "DISCLOSURE_DECISION", REASON
+        if n % 10 == 0:
+            request.update({"break_glass": True, "justification": REASON})
+        requests.append(request)
+    return requests
+
+
+def per_call_us(fn: Callable[[], object], repeat: int) -> list[float]:
+    clock = time.perf_counter_ns
+    samples = []
+    for _ in range(repeat):
+        start = clock()
+        fn()
+        samples.append((clock() - start) / 1000)
+    return samples
+
+
+def mean_us(fn: Callable[[], object], loops: int) -> float:
+    start = time.perf_counter()
+    for _ in range(loops):
+        fn()
+    return (time.perf_counter() - start) / loops * 1e6
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    policy = PolicySet.load(ROOT / "policies")
+    requests = mixed_requests(2000)
+    for request in requests:  # warm the per-actor caches, as a running service would be
+        policy.decide(request)
+
+    # Baselines, same run: a trivial call through a lambda, and a loop of dict lookups.
+    table = {f"k{i}": i for i in range(64)}
+    keys = list(table)
+    trivial: Callable[[], object] = lambda: None  # noqa: E731
+    baseline_call = statistics.median(per_call_us(trivial, 200_000))
+    baseline_lookup = mean_us(lambda: [table[k] for k in keys], 20_000) / len(keys)
+
+    gc.collect()
+    decide_samples: list[float] = []
+    for round_ in range(50):
+        batch = requests[round_ * 37 % 1000 :][:1000]
+        for request in batch:
+            decide_samples += per_call_us(lambda r=request: policy.decide(r), 1)
+    decide_p50, decide_p99 = percentile(decide_samples, 0.5), percentile(decide_samples, 0.99)
+
+    # A whole case: its record, its person and 40 items, each item's fields worked out.
+    rng = random.Random(7)
+    case_items = [item(rng, rng.choice(CATEGORIES)) for _ in range(40)]
+    resources = [
+        {"action": "read", "resource.type": "case", "actor.is_item_owner": False},
+        {"action": "read", "resource.type": "person", "actor.is_item_owner": False},
+        *case_items,
+    ]
+    person_fields = policy.schema.fields["person"]
+    common = actor(0)
+
+    def whole_case() -> None:
+        for decision, resource in zip(
+            policy.decide_case(resources, common=common), resources, strict=True
+        ):
+            fields = person_fields if resource["resource.type"] == "person" else ITEM_FIELDS
+            visible_fields(decision, fields)
+
+    case_samples = per_call_us(whole_case, 3000)
+    case_p50 = percentile(case_samples, 0.5)
+
+    ids = DecisionIds()
+    uuid4_us = mean_us(lambda: str(uuid.uuid4()), 100_000)
+    counter_id_us = mean_us(ids.next, 100_000)
+
+    report = check(policy, ROOT / "policies" / "invariants.yaml")
+
+    figures = {
+        "decide_p50_us": round(decide_p50, 2),
+        "decide_p99_us": round(decide_p99, 2),
+        "case_batch_p50_us": round(case_p50, 1),
+        "case_batch_requests": len(resources),
+        "check_seconds": round(report.seconds, 2),
+        "check_requests_covered": report.requests_covered,
+        "check_cases_evaluated": report.representatives,
+        "check_ok": report.ok,
+        "decision_id_counter_us": round(counter_id_us, 3),
+        "decision_id_uuid4_us": round(uuid4_us, 3),
+        "baseline_call_us": round(baseline_call, 3),
+        "baseline_dict_lookup_us": round(baseline_lookup, 4),
+        "decide_p50_per_call": round(decide_p50 / baseline_call, 1),
+        "decide_p99_per_call": round(decide_p99 / baseline_call, 1),
+        "case_batch_p50_per_call": round(case_p50 / baseline_call, 1),
+        "decide_p50_per_dict_lookup": round(decide_p50 / baseline_lookup, 1),
+    }
+    print(f"policy bundle {policy.bundle_hash[:12]}: {len(policy.rules)} rules")
+    print(f"decide: p50 {decide_p50:.2f} us, p99 {decide_p99:.2f} us over {len(decide_samples):,}")
+    print(f"whole case ({len(resources)} requests and their fields): p50 {case_p50:.1f} us")
+    print(
+        f"check: {report.requests_covered:,} requests ({report.representatives:,} evaluated) "
+        f"in {report.seconds:.2f} s, {'all invariants hold' if report.ok else 'FAILURES'}"
+    )
+    print(f"decision id: counter {counter_id_us:.3f} us, uuid4 {uuid4_us:.3f} us")
+    print(f"baseline: call {baseline_call:.3f} us (with timer), lookup {baseline_lookup:.4f} us")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
