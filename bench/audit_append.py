@@ -1,0 +1,484 @@
+"""Benchmark appending to the audit log: durable single appends, concurrent appends, batches.
+
+Run: .venv/bin/python bench/audit_append.py [--database-url URL]
+Without a URL it creates hub_bench_<random> on PostgreSQL at 127.0.0.1:5432 (user
+postgres), migrates it and drops it at the end. A URL you give must name a disposable
+database: the log is append-only, so the benchmark's entries can never be removed.
+Prints human-readable lines, then one JSON object as the last line.
+
+Measured in one run, so the figures can be compared across machines:
+* baselines: plain single-row INSERT + COMMIT into a scratch table as wide as the log
+  (same columns and indexes, entry-sized payload), through the same driver, with a
+  session per row (the pattern of the `record` loop) and on one held connection;
+* `record` with one commit per entry: 1 process (a session per entry, and on one held
+  connection), then 2 and 4 processes sharing the same total;
+* `record_many` in batches, against a bulk baseline (COPY on PostgreSQL, executemany on
+  SQLite) of the same rows already canonicalised;
+* where the time of one `record` goes (lock, max(seq), canonical JSON, INSERT, commit)
+  and how long the append lock is held, which bounds throughput at any concurrency.
+The machine's load average is printed at start and end: the figures are only as quiet
+as the machine was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    make_url,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from hub import migrations
+from hub.actor import Actor
+from hub.audit import AuditEntry, record
+from hub.audit.entry import canonical_bytes
+from hub.audit.lock import APPEND_LOCK_KEY
+from hub.audit.log import record_many
+from hub.audit.merkle import leaf_hash
+from hub.db import UTCDateTime, make_engine, utcnow
+from hub.models import AuditRecord
+from hub.vocabulary import AuditOperation, Role
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TARGET_SINGLE = 5_000
+TARGET_BATCH = 50_000
+WARM_UP = 200
+
+
+def make_entry(actor: Actor, n: int) -> AuditEntry:
+    """A CONSULT entry shaped like the gate's: one item, fields returned and withheld."""
+    return AuditEntry(
+        operation=AuditOperation.CONSULT,
+        actor=actor,
+        record_type="information_item",
+        record_ids=(str(uuid.uuid4()),),
+        subject_person_id=uuid.uuid4(),
+        case_id=uuid.uuid4(),
+        fields_returned=("category", "classification", "content", "received_at", "title"),
+        fields_withheld=("source_reference",),
+        policy_decision_id=f"decision-{n}",
+        policy_bundle_hash="0" * 64,
+    )
+
+
+def make_actor() -> Actor:
+    return Actor(
+        agency_id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        roles=frozenset({Role.OFFENDER_MANAGER}),
+        client_id="bench",
+        purpose="RISK_MANAGEMENT",
+        justification="Risk management meeting",
+    )
+
+
+def entries(count: int) -> list[AuditEntry]:
+    actor = make_actor()
+    return [make_entry(actor, n) for n in range(count)]
+
+
+# --- one commit per entry -------------------------------------------------------------
+
+
+def append_one_by_one(engine: Engine, batch: list[AuditEntry]) -> float:
+    """Seconds for `record` + commit of every entry, each in its own session."""
+    started = time.perf_counter()
+    for entry in batch:
+        with Session(engine) as session, session.begin():
+            record(session, entry)
+    return time.perf_counter() - started
+
+
+def append_on_one_connection(engine: Engine, batch: list[AuditEntry]) -> float:
+    """As `append_one_by_one`, but one connection throughout: no pool checkout per entry."""
+    with engine.connect() as connection, Session(bind=connection) as session:
+        started = time.perf_counter()
+        for entry in batch:
+            record(session, entry)
+            session.commit()
+        return time.perf_counter() - started
+
+
+def concurrent_worker(url: str, count: int, start: Barrier, results: Queue[Any]) -> None:
+    """Run in a spawned process: `count` appends, one commit each, after a common start."""
+    engine = make_engine(url)
+    batch = entries(count)
+    append_one_by_one(engine, entries(WARM_UP // 4))
+    start.wait(timeout=120)
+    began = time.monotonic()  # CLOCK_MONOTONIC: comparable across processes
+    append_one_by_one(engine, batch)
+    results.put((began, time.monotonic()))
+    engine.dispose()
+
+
+def append_concurrently(url: str, processes: int, total: int) -> float:
+    """Seconds for `total` appends shared by the processes, first start to last finish."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(processes)
+    results: Queue[Any] = context.Queue()
+    workers = [
+        context.Process(target=concurrent_worker, args=(url, total // processes, start, results))
+        for _ in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    spans: list[tuple[float, float]] = [results.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join()
+        if worker.exitcode != 0:
+            raise SystemExit(f"a benchmark process failed (exit code {worker.exitcode})")
+    return max(ended for _, ended in spans) - min(began for began, _ in spans)
+
+
+def record_breakdown(engine: Engine, batch: list[AuditEntry]) -> dict[str, float]:
+    """Median microseconds of each step `record` takes, replayed step by step.
+
+    The steps are the statements `record` issues, in its order; timing them separately
+    shows what a change to `record` would save. `lock_held` runs from the lock being
+    granted (on SQLite: from BEGIN IMMEDIATE) to the commit returning: no two appends
+    can overlap inside it.
+    """
+    postgres = engine.dialect.name == "postgresql"
+    steps: dict[str, list[float]] = {
+        "session_and_begin": [],
+        "lock": [],
+        "max_seq": [],
+        "canonicalise_hash_row": [],
+        "insert_flush": [],
+        "commit": [],
+        "total": [],
+        "lock_held": [],
+    }
+    for entry in batch:
+        t0 = time.perf_counter()
+        with Session(engine) as session:
+            session.connection()  # checkout (and pre-ping) + BEGIN, outside the lock
+            t1 = time.perf_counter()
+            if postgres:
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+            t2 = time.perf_counter()
+            last = session.scalar(select(func.max(AuditRecord.seq)))
+            t3 = time.perf_counter()
+            seq = 0 if last is None else last + 1
+            recorded_at = utcnow()
+            data = canonical_bytes(entry.to_document(seq, recorded_at))
+            row = AuditRecord(
+                seq=seq,
+                recorded_at=recorded_at,
+                operation=entry.operation,
+                canonical=data.decode(),
+                leaf_hash=leaf_hash(data),
+                subject_person_id=str(entry.subject_person_id),
+                case_id=str(entry.case_id),
+                actor_agency_id=str(entry.actor.agency_id),
+            )
+            t4 = time.perf_counter()
+            session.add(row)
+            session.flush()
+            t5 = time.perf_counter()
+            session.commit()
+            t6 = time.perf_counter()
+        for name, value in (
+            ("session_and_begin", t1 - t0),
+            ("lock", t2 - t1),
+            ("max_seq", t3 - t2),
+            ("canonicalise_hash_row", t4 - t3),
+            ("insert_flush", t5 - t4),
+            ("commit", t6 - t5),
+            ("total", time.perf_counter() - t0),
+            # SQLite's write lock is taken by BEGIN IMMEDIATE, inside the first step.
+            ("lock_held", t6 - (t2 if postgres else t0)),
+        ):
+            steps[name].append(value)
+    return {name: round(statistics.median(values) * 1e6, 1) for name, values in steps.items()}
+
+
+# --- batches --------------------------------------------------------------------------
+
+
+def append_in_batches(engine: Engine, batches: list[list[AuditEntry]]) -> float:
+    started = time.perf_counter()
+    for batch in batches:
+        with Session(engine) as session, session.begin():
+            record_many(session, batch)
+    return time.perf_counter() - started
+
+
+def canonicalise_only(batches: list[list[AuditEntry]]) -> float:
+    """Seconds for the pure-Python part of a batch: canonical JSON and leaf hash."""
+    recorded_at = utcnow()
+    started = time.perf_counter()
+    for batch in batches:
+        for seq, entry in enumerate(batch):
+            leaf_hash(canonical_bytes(entry.to_document(seq, recorded_at)))
+    return time.perf_counter() - started
+
+
+# --- baseline: the same width of row without the audit log's work ----------------------
+
+
+def scratch_table(name: str) -> tuple[MetaData, Table]:
+    """A table shaped like audit_entry (columns and indexes), with no triggers."""
+    metadata = MetaData()
+    table = Table(
+        name,
+        metadata,
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        Column("recorded_at", UTCDateTime(), nullable=False),
+        Column("operation", String(16), nullable=False),
+        Column("canonical", Text, nullable=False),
+        Column("leaf_hash", LargeBinary(32), nullable=False),
+        Column("subject_person_id", String(36), index=True),
+        Column("case_id", String(36), index=True),
+        Column("actor_agency_id", String(36), index=True),
+    )
+    return metadata, table
+
+
+def baseline_rows(count: int) -> list[dict[str, Any]]:
+    """Rows with the payload of real entries, canonicalised before the clock starts."""
+    recorded_at = utcnow()
+    rows = []
+    for seq, entry in enumerate(entries(count)):
+        data = canonical_bytes(entry.to_document(seq, recorded_at))
+        rows.append(
+            {
+                "seq": seq,
+                "recorded_at": recorded_at,
+                "operation": entry.operation.value,
+                "canonical": data.decode(),
+                "leaf_hash": leaf_hash(data),
+                "subject_person_id": str(entry.subject_person_id),
+                "case_id": str(entry.case_id),
+                "actor_agency_id": str(entry.actor.agency_id),
+            }
+        )
+    return rows
+
+
+def baseline_single(engine: Engine, table: Table, rows: list[dict[str, Any]]) -> float:
+    """INSERT + COMMIT per row, a session per row: the same pattern as the `record` loop."""
+    statement = insert(table)
+    started = time.perf_counter()
+    for row in rows:
+        with Session(engine) as session, session.begin():
+            session.execute(statement, row)
+    return time.perf_counter() - started
+
+
+def baseline_single_held(engine: Engine, table: Table, rows: list[dict[str, Any]]) -> float:
+    """INSERT + COMMIT per row on one connection: the driver's and the disk's floor."""
+    statement = insert(table)
+    with engine.connect() as connection:
+        started = time.perf_counter()
+        for row in rows:
+            connection.execute(statement, row)
+            connection.commit()
+        return time.perf_counter() - started
+
+
+def baseline_batches(engine: Engine, table: Table, rows: list[dict[str, Any]], size: int) -> float:
+    """Seconds to store the rows `size` at a time, by the bulk path `record_many` uses."""
+    columns = list(rows[0])
+    with engine.connect() as connection:
+        started = time.perf_counter()
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            if engine.dialect.name == "postgresql":
+                raw: Any = connection.connection.dbapi_connection
+                copy_sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+                with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                    for row in chunk:
+                        copy.write_row([row[c] for c in columns])
+            else:
+                connection.execute(insert(table), chunk)
+            connection.commit()
+        return time.perf_counter() - started
+
+
+# --- database set-up ------------------------------------------------------------------
+
+
+@contextmanager
+def benchmark_database(url: str | None) -> Iterator[str]:
+    if url is not None:
+        yield url
+        return
+    name = f"hub_bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(DEFAULT_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(DEFAULT_SERVER).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def server_settings(engine: Engine) -> dict[str, str]:
+    if engine.dialect.name != "postgresql":
+        with engine.connect() as connection:
+            return {
+                "journal_mode": str(connection.exec_driver_sql("PRAGMA journal_mode").scalar()),
+                "synchronous": str(connection.exec_driver_sql("PRAGMA synchronous").scalar()),
+            }
+    names = ("server_version", "synchronous_commit", "fsync", "wal_sync_method", "commit_delay")
+    with engine.connect() as connection:
+        return {name: str(connection.exec_driver_sql(f"SHOW {name}").scalar()) for name in names}
+
+
+def timed(label: str, count: int, run: Callable[[], float]) -> float:
+    seconds = run()
+    rate = count / seconds
+    print(f"{label}: {count:,} in {seconds:.2f} s = {rate:,.0f}/s")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--database-url", help="a disposable, empty database (default: create one)")
+    parser.add_argument("--single", type=int, default=5_000, help="appends, one commit each")
+    parser.add_argument("--batches", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=1_000)
+    args = parser.parse_args()
+
+    with benchmark_database(args.database_url) as url:
+        migrations.upgrade(url)
+        engine = make_engine(url)
+        try:
+            figures = run(engine, url, args.single, args.batches, args.batch_size)
+        finally:
+            engine.dispose()
+    print(json.dumps(figures))
+
+
+def run(engine: Engine, url: str, single: int, batches: int, size: int) -> dict[str, Any]:
+    settings = server_settings(engine)
+    cpus = os.cpu_count()
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    print(f"database: {engine.dialect.name} {settings}; {cpus} CPUs, load {load_start}")
+    append_one_by_one(engine, entries(WARM_UP))
+
+    metadata, table = scratch_table(f"bench_baseline_{uuid.uuid4().hex[:8]}")
+    metadata.create_all(engine)
+    try:
+        rows = baseline_rows(max(single, batches * size))
+        entry_bytes = statistics.mean(len(row["canonical"]) for row in rows[:1000])
+        print(f"entries: ~{entry_bytes:.0f} bytes of canonical JSON each")
+        base_single = timed(
+            "baseline INSERT + COMMIT per row, a session each",
+            single,
+            lambda: baseline_single(engine, table, rows[:single]),
+        )
+        metadata.drop_all(engine)
+        metadata.create_all(engine)
+        base_held = timed(
+            "baseline INSERT + COMMIT per row, one connection",
+            single,
+            lambda: baseline_single_held(engine, table, rows[:single]),
+        )
+        metadata.drop_all(engine)
+        metadata.create_all(engine)
+        base_batch = timed(
+            f"baseline bulk insert, {size:,} rows per commit",
+            batches * size,
+            lambda: baseline_batches(engine, table, rows[: batches * size], size),
+        )
+    finally:
+        metadata.drop_all(engine)
+
+    one = timed(
+        "record, one commit per entry, 1 process",
+        single,
+        lambda: append_one_by_one(engine, entries(single)),
+    )
+    held_one = timed(
+        "record, one commit per entry, 1 process, one connection",
+        single,
+        lambda: append_on_one_connection(engine, entries(single)),
+    )
+    shared = single - single % 4  # the same total, split evenly at 2 and at 4 processes
+    two = timed(
+        "record, one commit per entry, 2 processes",
+        shared,
+        lambda: append_concurrently(url, 2, shared),
+    )
+    four = timed(
+        "record, one commit per entry, 4 processes",
+        shared,
+        lambda: append_concurrently(url, 4, shared),
+    )
+    work = [entries(size) for _ in range(batches)]
+    many = timed(
+        f"record_many, batches of {size:,}", batches * size, lambda: append_in_batches(engine, work)
+    )
+    python_us = canonicalise_only(work) / (batches * size) * 1e6
+    print(f"  of which canonical JSON + leaf hash: {python_us:.1f} us per entry")
+    breakdown = record_breakdown(engine, entries(min(single, 2_000)))
+    print(f"record, median us per step: {breakdown}")
+    held = breakdown["lock_held"]
+    if held:
+        print(f"  lock held {held:.0f} us: at most {1e6 / held:,.0f}/s at any concurrency")
+
+    return {
+        "database": engine.dialect.name,
+        "settings": settings,
+        "cpus": cpus,
+        "load_average_start": load_start,
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "entry_bytes_mean": round(entry_bytes),
+        "baseline_insert_commit_per_s": round(base_single),
+        "baseline_insert_commit_one_connection_per_s": round(base_held),
+        "record_commit_per_s_1proc": round(one),
+        "record_commit_one_connection_per_s": round(held_one),
+        "record_commit_per_s_2proc": round(two),
+        "record_commit_per_s_4proc": round(four),
+        "baseline_bulk_insert_per_s": round(base_batch),
+        "record_many_per_s": round(many),
+        "record_many_batch_size": size,
+        "ratio_record_to_baseline": round(one / base_single, 3),
+        "ratio_record_to_baseline_one_connection": round(held_one / base_held, 3),
+        "ratio_2proc_to_1proc": round(two / one, 3),
+        "ratio_4proc_to_1proc": round(four / one, 3),
+        "ratio_record_many_to_baseline_bulk": round(many / base_batch, 3),
+        "record_many_canonicalise_us_per_entry": round(python_us, 2),
+        "record_step_median_us": breakdown,
+        "lock_bound_per_s": round(1e6 / held) if held else None,
+        "target_single_per_s": TARGET_SINGLE,
+        "target_batch_per_s": TARGET_BATCH,
+        "single_target_met": max(one, held_one) >= TARGET_SINGLE,
+        "batch_target_met": many >= TARGET_BATCH,
+    }
+
+
+if __name__ == "__main__":
+    main()
