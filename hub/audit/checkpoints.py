@@ -74,7 +74,9 @@ def write_checkpoint(
 
 
 def checkpoint_due(session: Session, policy: CheckpointPolicy) -> bool:
-    entries = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+    # The sequence is gapless, so max(seq) + 1 is the entry count, read from the index.
+    newest = session.scalar(select(func.max(AuditRecord.seq)))
+    entries = 0 if newest is None else newest + 1
     last = session.execute(
         select(AuditCheckpoint.tree_size, AuditCheckpoint.signed_at)
         .order_by(AuditCheckpoint.tree_size.desc())

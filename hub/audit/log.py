@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from hub.audit.entry import AuditEntry, canonical_bytes
+from hub.audit.lock import take_append_lock
 from hub.audit.merkle import leaf_hash
 from hub.db import utcnow
 from hub.models.audit import AuditRecord
@@ -23,17 +24,17 @@ from hub.models.audit import AuditRecord
 if TYPE_CHECKING:
     import psycopg
 
-# Any fixed 64-bit number; it names "the audit log's append lock" to PostgreSQL.
-_APPEND_LOCK_KEY = 0x4D41505041  # "MAPPA"
+
+def _take_next_seq(session: Session) -> int:
+    """Lock the log for this transaction and return the next sequence number."""
+    take_append_lock(session)
+    last = session.scalar(select(func.max(AuditRecord.seq)))
+    return 0 if last is None else last + 1
 
 
 def record(session: Session, entry: AuditEntry) -> AuditRecord:
     """Append one entry to the log within the session's current transaction."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
-    last = session.scalar(select(func.max(AuditRecord.seq)))
-    seq = 0 if last is None else last + 1
+    seq = _take_next_seq(session)
     recorded_at = utcnow()
     data = canonical_bytes(entry.to_document(seq, recorded_at))
     row = AuditRecord(
@@ -62,10 +63,7 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[AuditRe
     if not entries:
         return []
     postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
-    last = session.scalar(select(func.max(AuditRecord.seq)))
-    first = 0 if last is None else last + 1
+    first = _take_next_seq(session)
     recorded_at = utcnow()
     rows = (_values(seq, recorded_at, entry) for seq, entry in enumerate(entries, start=first))
     if postgres:
