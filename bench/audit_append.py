@@ -14,7 +14,7 @@ Measured in one run, so the figures can be compared across machines:
   connection), then 2 and 4 processes sharing the same total;
 * `record_many` in batches, against a bulk baseline (COPY on PostgreSQL, executemany on
   SQLite) of the same rows already canonicalised;
-* where the time of one `record` goes (lock, max(seq), canonical JSON, INSERT, commit)
+* where the time of one `record` goes (taking a number, canonical JSON, INSERT, commit)
   and how long the append lock is held, which bounds throughput at any concurrency.
 The machine's load average is printed at start and end: the figures are only as quiet
 as the machine was.
@@ -48,10 +48,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     insert,
     make_url,
-    select,
     text,
 )
 from sqlalchemy.orm import Session
@@ -60,8 +58,8 @@ from hub import migrations
 from hub.actor import Actor
 from hub.audit import AuditEntry, record
 from hub.audit.entry import canonical_bytes
-from hub.audit.lock import APPEND_LOCK_KEY
-from hub.audit.log import record_many
+from hub.audit.lock import take_seqs
+from hub.audit.log import _COLUMNS, _values, record_many
 from hub.audit.merkle import leaf_hash
 from hub.db import UTCDateTime, make_engine, utcnow
 from hub.models import AuditRecord
@@ -162,60 +160,43 @@ def record_breakdown(engine: Engine, batch: list[AuditEntry]) -> dict[str, float
     """Median microseconds of each step `record` takes, replayed step by step.
 
     The steps are the statements `record` issues, in its order; timing them separately
-    shows what a change to `record` would save. `lock_held` runs from the lock being
-    granted (on SQLite: from BEGIN IMMEDIATE) to the commit returning: no two appends
-    can overlap inside it.
+    shows what a change to `record` would save. `lock_held` runs from the head row being
+    locked (on SQLite: from BEGIN IMMEDIATE) to the commit returning: no two appends can
+    overlap inside it.
     """
     postgres = engine.dialect.name == "postgresql"
     steps: dict[str, list[float]] = {
         "session_and_begin": [],
-        "lock": [],
-        "max_seq": [],
+        "take_seq": [],
         "canonicalise_hash_row": [],
-        "insert_flush": [],
+        "insert": [],
         "commit": [],
         "total": [],
         "lock_held": [],
     }
+    table = AuditRecord.__table__
     for entry in batch:
         t0 = time.perf_counter()
         with Session(engine) as session:
             session.connection()  # checkout (and pre-ping) + BEGIN, outside the lock
             t1 = time.perf_counter()
-            if postgres:
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+            seq = take_seqs(session)
             t2 = time.perf_counter()
-            last = session.scalar(select(func.max(AuditRecord.seq)))
+            row = _values(seq, utcnow(), entry)
             t3 = time.perf_counter()
-            seq = 0 if last is None else last + 1
-            recorded_at = utcnow()
-            data = canonical_bytes(entry.to_document(seq, recorded_at))
-            row = AuditRecord(
-                seq=seq,
-                recorded_at=recorded_at,
-                operation=entry.operation,
-                canonical=data.decode(),
-                leaf_hash=leaf_hash(data),
-                subject_person_id=str(entry.subject_person_id),
-                case_id=str(entry.case_id),
-                actor_agency_id=str(entry.actor.agency_id),
-            )
+            session.execute(insert(table).values(dict(zip(_COLUMNS, row, strict=True))))
             t4 = time.perf_counter()
-            session.add(row)
-            session.flush()
-            t5 = time.perf_counter()
             session.commit()
-            t6 = time.perf_counter()
+            t5 = time.perf_counter()
         for name, value in (
             ("session_and_begin", t1 - t0),
-            ("lock", t2 - t1),
-            ("max_seq", t3 - t2),
-            ("canonicalise_hash_row", t4 - t3),
-            ("insert_flush", t5 - t4),
-            ("commit", t6 - t5),
+            ("take_seq", t2 - t1),
+            ("canonicalise_hash_row", t3 - t2),
+            ("insert", t4 - t3),
+            ("commit", t5 - t4),
             ("total", time.perf_counter() - t0),
             # SQLite's write lock is taken by BEGIN IMMEDIATE, inside the first step.
-            ("lock_held", t6 - (t2 if postgres else t0)),
+            ("lock_held", t5 - (t1 if postgres else t0)),
         ):
             steps[name].append(value)
     return {name: round(statistics.median(values) * 1e6, 1) for name, values in steps.items()}

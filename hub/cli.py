@@ -58,6 +58,25 @@ def db_current() -> None:
     click.echo(f"current: {current or '(empty)'}  head: {migrations.head_revision()}")
 
 
+@db.command(
+    "grant-app-role",
+    help="PostgreSQL: grant ROLE what serving needs, audit tables append-only. "
+    "Re-run after every upgrade.",
+)
+@click.argument("role")
+def db_grant_app_role(role: str) -> None:
+    from hub.db import make_engine
+    from hub.dbrole import grant_app_role
+
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        granted = grant_app_role(engine, role)
+    finally:
+        engine.dispose()
+    append_only = sorted(t for t, p in granted.items() if "DELETE" not in p)
+    click.echo(f"granted {role} {len(granted)} tables; without UPDATE/DELETE: {append_only}")
+
+
 @cli.group(help="Synthetic demonstration data (invented people only).")
 def demo() -> None:
     pass

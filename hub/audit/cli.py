@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,13 +12,16 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from hub.audit import keys
+from hub.actor import hub_actor
+from hub.audit import AuditEntry, keys, record
 from hub.audit.checkpoint import load_public_key
 from hub.audit.checkpoints import latest_checkpoint, write_checkpoint
 from hub.audit.export import ExportError, read_export, snapshot, verify, write_export
 from hub.audit.merkle import MerkleTree
+from hub.audit.reports import AccessRow
 from hub.errors import HubError
 from hub.settings import Settings
+from hub.vocabulary import AuditOperation
 
 
 @click.group(help="The tamper-evident audit trail (DPA 2018 s.62).")
@@ -158,3 +163,88 @@ def consistency(old_size: int, new_size: int) -> None:
     tree = MerkleTree(e.leaf_hash for e in snap.entries[:new_size])
     for node in tree.consistency_proof(old_size, new_size):
         click.echo(node.hex())
+
+
+@audit.command(
+    "accesses",
+    help="Who consulted or was given what: about a person or case, or an agency's items.",
+)
+@click.option("--person", "person_id", type=click.UUID, help="The subject person's id.")
+@click.option("--case", "case_id", type=click.UUID, help="The MAPPA case's id.")
+@click.option(
+    "--owning-agency",
+    "agency_id",
+    type=click.UUID,
+    help="Accesses by other agencies to the items this agency owns.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def accesses(
+    person_id: uuid.UUID | None,
+    case_id: uuid.UUID | None,
+    agency_id: uuid.UUID | None,
+    as_json: bool,
+) -> None:
+    from hub.audit.reports import accesses_to_agency_items, accesses_to_subject
+
+    if agency_id is not None and (person_id or case_id):
+        raise click.UsageError("give --owning-agency alone, or --person and/or --case")
+    if agency_id is None and person_id is None and case_id is None:
+        raise click.UsageError("give --person, --case or --owning-agency")
+    with _session(write=True) as session:
+        if agency_id is not None:
+            rows = [r.access for r in accesses_to_agency_items(session, agency_id)]
+        else:
+            rows = accesses_to_subject(session, person_id=person_id, case_id=case_id)
+        # Reading who accessed a person is itself a consultation about that person (s.62).
+        record(
+            session,
+            AuditEntry(
+                operation=AuditOperation.CONSULT,
+                actor=hub_actor("AUDIT_OVERSIGHT"),
+                record_type="audit_report",
+                record_ids=tuple(str(i) for i in (person_id, case_id, agency_id) if i),
+                subject_person_id=person_id,
+                case_id=case_id,
+                fields_returned=_REPORT_FIELDS,
+            ),
+        )
+    for row in rows:
+        click.echo(json.dumps(_report_line(row)) if as_json else _report_text(row))
+    if not as_json:
+        click.echo(f"{len(rows)} access(es)")
+
+
+_REPORT_FIELDS = ("time", "operation", "actor", "purpose", "fields_returned", "recipients")
+
+
+def _report_line(row: AccessRow) -> dict[str, object]:
+    return {
+        "seq": row.seq,
+        "time": row.time.isoformat(),
+        "operation": row.operation.value,
+        "agency": str(row.actor_agency_id),
+        "user": str(row.actor_user_id) if row.actor_user_id else None,
+        "roles": list(row.actor_roles),
+        "client": row.actor_client,
+        "on_behalf_of": row.actor_on_behalf_of,
+        "purpose": row.purpose,
+        "justification": row.justification,
+        "case": str(row.case_id) if row.case_id else None,
+        "record_type": row.record_type,
+        "record_ids": list(row.record_ids),
+        "fields_returned": list(row.fields_returned),
+        "fields_withheld": list(row.fields_withheld),
+        "recipients": list(row.recipients),
+        "outcome": row.outcome,
+    }
+
+
+def _report_text(row: AccessRow) -> str:
+    who = row.actor_user_id or row.actor_client or "-"
+    fields = ",".join(row.fields_returned) or "-"
+    to = f" to {','.join(row.recipients)}" if row.recipients else ""
+    return (
+        f"{row.time:%Y-%m-%d %H:%M:%S}Z #{row.seq} {row.operation.value:<11} "
+        f"agency {row.actor_agency_id} by {who} purpose {row.purpose or '-'} "
+        f"{row.record_type} fields {fields}{to}"
+    )

@@ -1,18 +1,45 @@
-"""The audit log's append lock, shared by appends and checkpoints.
+"""The audit log's head: where appends take their sequence numbers, and checkpoints their lock.
 
-On PostgreSQL a transaction-scoped advisory lock serialises appenders across processes (it
-is re-entrant, so a transaction that appended may also checkpoint). SQLite has one writer
-at a time already, because every hub transaction begins IMMEDIATE.
+Appenders take numbers with one ``UPDATE audit_log_head ... RETURNING``. The row lock it takes
+serialises appenders across processes and workers until they commit or roll back, and a
+rollback gives the numbers back, so the sequence stays gapless and fork-free. A checkpoint
+takes the same row lock (``SELECT ... FOR UPDATE``), so it signs exactly the entries that
+were committed before it. On SQLite every hub transaction begins IMMEDIATE and so already has
+the single write lock; the same statements keep the code identical on both databases.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from typing import cast
+
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-APPEND_LOCK_KEY = 0x4D41505041  # "MAPPA": any fixed 64-bit number naming this lock
+from hub.errors import HubError
+from hub.models.audit import AuditLogHead
+
+_HEAD = cast("Table", AuditLogHead.__table__)
 
 
-def take_append_lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+def take_seqs(session: Session, count: int = 1) -> int:
+    """Reserve `count` consecutive sequence numbers for this transaction; return the first."""
+    statement = (
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(next_seq=_HEAD.c.next_seq + count)
+        .returning(_HEAD.c.next_seq)
+    )
+    after = session.execute(statement).scalar_one_or_none()
+    if after is None:
+        # Fail closed: without its head the log cannot number an entry without risking a fork.
+        raise HubError("the audit log head row is missing; run `hub db upgrade`")
+    return int(after) - count
+
+
+def take_append_lock(session: Session) -> int:
+    """Hold the append lock until the transaction ends; return the next sequence number."""
+    statement = select(_HEAD.c.next_seq).where(_HEAD.c.id == 1).with_for_update()
+    head = session.execute(statement).scalar_one_or_none()
+    if head is None:
+        raise HubError("the audit log head row is missing; run `hub db upgrade`")
+    return int(head)

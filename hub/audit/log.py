@@ -1,22 +1,22 @@
 """Appending to the audit log inside the caller's transaction.
 
 `record` never commits: the business change and its entry commit together or not at all.
-Sequence numbers are gapless because the next number is taken under a transaction-scoped
-lock (PostgreSQL advisory lock; SQLite's single writer), and a rolled-back transaction
-gives its number back.
+Sequence numbers are gapless because they are taken from the log's head row, whose row lock
+holds until the transaction ends, and a rolled-back transaction gives its numbers back
+(`hub.audit.lock`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from hub.audit.entry import AuditEntry, canonical_bytes
-from hub.audit.lock import take_append_lock
+from hub.audit.lock import take_seqs
 from hub.audit.merkle import leaf_hash
 from hub.db import utcnow
 from hub.models.audit import AuditRecord
@@ -25,60 +25,45 @@ if TYPE_CHECKING:
     import psycopg
 
 
-def _take_next_seq(session: Session) -> int:
-    """Lock the log for this transaction and return the next sequence number."""
-    take_append_lock(session)
-    last = session.scalar(select(func.max(AuditRecord.seq)))
-    return 0 if last is None else last + 1
+class Appended(NamedTuple):
+    """What an append stored: its place in the log and the bytes its leaf hash covers."""
+
+    seq: int
+    recorded_at: datetime
+    canonical: str
+    leaf_hash: bytes
 
 
-def record(session: Session, entry: AuditEntry) -> AuditRecord:
+def record(session: Session, entry: AuditEntry) -> Appended:
     """Append one entry to the log within the session's current transaction."""
-    seq = _take_next_seq(session)
-    recorded_at = utcnow()
-    data = canonical_bytes(entry.to_document(seq, recorded_at))
-    row = AuditRecord(
-        seq=seq,
-        recorded_at=recorded_at,
-        operation=entry.operation,
-        canonical=data.decode(),
-        leaf_hash=leaf_hash(data),
-        subject_person_id=_str(entry.subject_person_id),
-        case_id=_str(entry.case_id),
-        actor_agency_id=str(entry.actor.agency_id),
-    )
-    session.add(row)
-    session.flush()
-    return row
+    seq = take_seqs(session)
+    row = _values(seq, utcnow(), entry)
+    # Core, not the ORM: a unit-of-work flush per entry costs as much again as the INSERT
+    # (measured with bench/audit_append.py), and nobody edits an entry after writing it.
+    session.execute(insert(_TABLE).values(dict(zip(_COLUMNS, row, strict=True))))
+    return Appended(seq, row[1], row[3], row[4])
 
 
-def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[Appended]:
     """Append entries, in the order given, within the session's current transaction.
 
     Same guarantees as `record` (gapless, atomic with the caller's transaction), paid for
-    once per batch: one lock, one read of the last seq, one bulk INSERT (COPY on
-    PostgreSQL). Every entry of a batch carries the same `time`: they are appended, and
-    commit, at one moment. The rows returned are persistent in the session, as `record`'s.
+    once per batch: one reservation of numbers and one bulk INSERT (COPY on PostgreSQL).
+    Every entry of a batch carries the same `time`: they are appended, and commit, at one
+    moment.
     """
     if not entries:
         return []
-    postgres = session.get_bind().dialect.name == "postgresql"
-    first = _take_next_seq(session)
+    first = take_seqs(session, len(entries))
     recorded_at = utcnow()
-    rows = (_values(seq, recorded_at, entry) for seq, entry in enumerate(entries, start=first))
-    if postgres:
+    rows = [_values(seq, recorded_at, entry) for seq, entry in enumerate(entries, start=first)]
+    if session.get_bind().dialect.name == "postgresql":
         _copy(session, rows)
     else:
         session.execute(insert(_TABLE), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
-    # Reading the batch back costs less than building ORM objects field by field (the
-    # loader fills them in bulk) and returns exactly what the database now holds. Both
-    # bounds: an open range on a table without fresh statistics can plan a full scan.
-    batch = AuditRecord.seq.between(first, first + len(entries) - 1)
-    return list(session.scalars(select(AuditRecord).where(batch).order_by(AuditRecord.seq)))
+    return [Appended(row[0], recorded_at, row[3], row[4]) for row in rows]
 
 
-# Core, not the ORM: flushing an object per entry through the unit of work costs about
-# as much as canonicalising and storing it (measured with bench/audit_append.py).
 _TABLE = cast("Table", AuditRecord.__table__)
 _COLUMNS = (
     "seq",
@@ -94,11 +79,11 @@ _Values = tuple[int, datetime, str, str, bytes, str | None, str | None, str]
 
 
 def _values(seq: int, recorded_at: datetime, entry: AuditEntry) -> _Values:
-    """One row's column values, in `_COLUMNS` order: what `record` stores for the entry."""
+    """One row's column values, in `_COLUMNS` order."""
     document = entry.to_document(seq, recorded_at)
     data = canonical_bytes(document)
     # The indexed ids are taken from the document, already as text: the same values as
-    # `record` stores, without formatting each UUID a second time.
+    # the hashed bytes hold, without formatting each UUID a second time.
     return (
         seq,
         recorded_at,
@@ -115,14 +100,8 @@ def _copy(session: Session, rows: Iterable[_Values]) -> None:
     # COPY is several times faster than an executemany of INSERTs and runs on the
     # session's own connection, hence in the caller's transaction. The table's triggers
     # guard UPDATE/DELETE/TRUNCATE only; constraints apply to COPY as to INSERT.
-    # Rows are canonicalised while being written: psycopg sends each full buffer at once,
-    # so the server stores one chunk while Python prepares the next.
     connection = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
     statement = f"COPY audit_entry ({', '.join(_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
-
-
-def _str(value: object | None) -> str | None:
-    return None if value is None else str(value)

@@ -1,7 +1,7 @@
 """The shared case record. Importing this package registers every table on Base.metadata."""
 
 from hub.models.agency import Agency, User, UserRole
-from hub.models.audit import AuditCheckpoint, AuditRecord, AuditSigningKey
+from hub.models.audit import AuditCheckpoint, AuditLogHead, AuditRecord, AuditSigningKey
 from hub.models.case import CaseChange, CaseMembership, MappaCase
 from hub.models.item import InformationItem, ItemAnnotation, ItemNamedAgency
 from hub.models.notification import NotificationEvent, NotificationRequirement
@@ -13,6 +13,7 @@ __all__ = [
     "Address",
     "Agency",
     "AuditCheckpoint",
+    "AuditLogHead",
     "AuditRecord",
     "AuditSigningKey",
     "CaseChange",

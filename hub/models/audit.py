@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, enum_type
@@ -28,6 +36,25 @@ class AuditRecord(Base):
     subject_person_id: Mapped[str | None] = mapped_column(String(36), index=True)
     case_id: Mapped[str | None] = mapped_column(String(36), index=True)
     actor_agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class AuditLogHead(Base):
+    """The one row holding the next sequence number.
+
+    Taking a number is one ``UPDATE ... RETURNING``: its row lock serialises appenders across
+    processes until they commit, and a rollback gives the number back, so the sequence stays
+    gapless without an advisory lock and a ``max(seq)`` read per append. Triggers refuse any
+    update that moves it backwards, and any delete.
+    """
+
+    __tablename__ = "audit_log_head"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("next_seq >= 0", name="next_seq_natural"),
+    )
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    next_seq: Mapped[int] = mapped_column(BigInteger)
 
 
 class AuditCheckpoint(Base):

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from hub.audit.log import leaf_hash
 from hub.demo.agencies import DemoOrganisation, create_organisation
-from hub.errors import RuleViolation
+from hub.errors import HubError, RuleViolation
 from hub.models import AuditRecord, MappaCase
 from hub.services.cases import change_category
 from tests.helpers import audit_documents, new_case
@@ -82,3 +82,34 @@ def test_the_whole_log_cannot_be_emptied(
     statement = "TRUNCATE audit_entry" if is_postgres else "DELETE FROM audit_entry"
     with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
         session.execute(text(statement))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log_head SET next_seq = next_seq - 1",
+        "UPDATE audit_log_head SET next_seq = 0",
+        "DELETE FROM audit_log_head",
+    ],
+)
+def test_the_log_head_only_moves_forward(
+    session: Session, org: DemoOrganisation, statement: str
+) -> None:
+    # Moving the head back would let the next append reuse a number: a fork in the log.
+    new_case(session, org)
+    with pytest.raises(DBAPIError, match="only moves forward"), session.begin_nested():
+        session.execute(text(statement))
+
+
+def test_a_missing_log_head_fails_closed(engine: Engine, is_postgres: bool) -> None:
+    # Stand-in for a damaged database: the head row disappears (triggers off for the test).
+    with engine.connect() as connection, connection.begin() as transaction:
+        if is_postgres:
+            connection.execute(text("ALTER TABLE audit_log_head DISABLE TRIGGER USER"))
+            connection.execute(text("DELETE FROM audit_log_head"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_log_head_no_delete"))
+            connection.execute(text("DELETE FROM audit_log_head"))
+        with Session(bind=connection) as session, pytest.raises(HubError, match="log head"):
+            create_organisation(session, "Headless Area")
+        transaction.rollback()

@@ -147,3 +147,40 @@ def test_audit_verify_export_and_offline_verification(
     )
     assert wrong.returncode == 1
     assert "signature" in wrong.stdout.lower()
+
+
+def test_who_accessed_a_case_is_reported_and_the_report_is_itself_audited(
+    scratch_database_url: str, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from hub.db import make_engine
+    from hub.models import MappaCase
+
+    env = _env(scratch_database_url, tmp_path)
+    for args in (["db", "upgrade"], ["demo", "load", "--count", "2"]):
+        assert _run(args, env).returncode == 0
+    engine = make_engine(scratch_database_url)
+    with engine.connect() as connection:
+        case_id = str(connection.scalar(select(MappaCase.id).limit(1)))
+    engine.dispose()
+
+    first = _run(["audit", "accesses", "--case", case_id, "--json"], env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == ""  # loading data is collection, not access
+    second = _run(["audit", "accesses", "--case", case_id, "--json"], env)
+    lines = [json.loads(line) for line in second.stdout.splitlines()]
+    assert [(r["operation"], r["purpose"], r["record_type"]) for r in lines] == [
+        ("CONSULT", "AUDIT_OVERSIGHT", "audit_report")
+    ]
+    assert lines[0]["case"] == case_id
+
+    text = _run(["audit", "accesses", "--case", case_id], env)
+    assert text.stdout.strip().endswith("2 access(es)")
+
+    neither = _run(["audit", "accesses"], env)
+    assert neither.returncode == 2
+    assert "--person, --case or --owning-agency" in neither.stderr
+    not_a_uuid = _run(["audit", "accesses", "--case", "case-1"], env)
+    assert not_a_uuid.returncode == 2
+    assert "'--case'" in not_a_uuid.stderr

@@ -1,0 +1,51 @@
+"""The application's PostgreSQL role: everything it needs, and no way to rewrite the log.
+
+Migrations run as the schema's owner; the hub serves as a separate role granted here. The
+audit tables get SELECT and INSERT only (the log head also UPDATE, which its trigger lets
+move forward only), so even with the triggers dropped by an owner's mistake the serving
+role cannot edit, delete or truncate an entry. Re-run after every `hub db upgrade`: the
+grants are per table and new tables start with none (fail closed).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Engine, inspect
+
+from hub.errors import InvalidInput
+
+# Append-only for the serving role: the database refuses anything else (DPA 2018 s.62).
+AUDIT_PRIVILEGES = {
+    "audit_entry": "SELECT, INSERT",
+    "audit_checkpoint": "SELECT, INSERT",
+    "audit_signing_key": "SELECT, INSERT",
+    "audit_log_head": "SELECT, UPDATE",
+    "alembic_version": "SELECT",
+}
+CASE_RECORD_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def grant_app_role(engine: Engine, role: str) -> dict[str, str]:
+    """Grant `role` exactly the privileges the hub needs; return them, table by table."""
+    if engine.dialect.name != "postgresql":
+        raise InvalidInput("database", "database roles exist only on PostgreSQL")
+    if not _ROLE_NAME.match(role):
+        raise InvalidInput("role", "a role name is lower-case letters, digits and _ only")
+    granted: dict[str, str] = {}
+    with engine.begin() as connection:
+        exists = connection.exec_driver_sql(
+            "SELECT 1 FROM pg_roles WHERE rolname = %(role)s", {"role": role}
+        ).scalar()
+        if not exists:
+            raise InvalidInput("role", f"no role {role!r}: create it first (CREATE ROLE)")
+        # The name is checked against _ROLE_NAME above; identifiers cannot be bound.
+        connection.exec_driver_sql(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"')
+        connection.exec_driver_sql(f'GRANT USAGE ON SCHEMA public TO "{role}"')
+        for table in sorted(inspect(connection).get_table_names()):
+            privileges = AUDIT_PRIVILEGES.get(table, CASE_RECORD_PRIVILEGES)
+            connection.exec_driver_sql(f'GRANT {privileges} ON "{table}" TO "{role}"')
+            granted[table] = privileges
+        connection.exec_driver_sql(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+    return granted
