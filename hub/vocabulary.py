@@ -310,3 +310,10 @@ class AuditOperation(StrEnum):
     BREAK_GLASS = "BREAK_GLASS"
     POLICY_CHANGE = "POLICY_CHANGE"
     KEY_ROTATION = "KEY_ROTATION"
+
+
+class FollowUpKind(StrEnum):
+    """What an access obliges someone to do afterwards (policy obligations, R-16, R-26)."""
+
+    NOTIFY_OWNER = "NOTIFY_OWNER"
+    REVIEW = "REVIEW"

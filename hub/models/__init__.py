@@ -1,5 +1,6 @@
 """The shared case record. Importing this package registers every table on Base.metadata."""
 
+from hub.models.access import AccessFollowUp
 from hub.models.agency import Agency, User, UserRole
 from hub.models.audit import AuditCheckpoint, AuditLogHead, AuditRecord, AuditSigningKey
 from hub.models.case import CaseChange, CaseMembership, MappaCase
@@ -10,6 +11,7 @@ from hub.models.person import Address, DuplicateReview, Person, PersonIdentifier
 from hub.models.risk import RiskAssessment
 
 __all__ = [
+    "AccessFollowUp",
     "Address",
     "Agency",
     "AuditCheckpoint",

@@ -229,6 +229,20 @@ class PolicySet:
         )
         return self._index.get(key, ())  # type: ignore[arg-type]
 
+    def in_scope(self, request: Mapping[str, object]) -> tuple[Rule, ...]:
+        """Every rule whose scope takes the request (action, resource type, category, agency
+        type, roles), whatever its conditions say: what compiles a policy to SQL starts from."""
+        roles = request.get("actor.roles")
+        if not isinstance(roles, set | frozenset):
+            return ()
+        agency = request.get("actor.agency_type")
+        return tuple(
+            rule
+            for rule in self.candidates(request)
+            if _in_scope(rule.scope.agency_types, agency)
+            and (rule.scope.roles is None or not rule.scope.roles.isdisjoint(roles))
+        )
+
     def _bucket_for(self, request: Mapping[str, object]) -> _Bucket | None:
         """Filter the index entry by the actor's agency type and roles; None for a request the
         engine cannot place (missing or malformed action, type, category, agency type, roles)."""

@@ -246,6 +246,32 @@ def _check_level_two(
             )
 
 
+def add_member(
+    session: Session,
+    actor: Actor,
+    case_id: uuid.UUID,
+    agency_id: uuid.UUID,
+    role: object,
+    *,
+    user_id: uuid.UUID | None = None,
+    since: date | None = None,
+) -> CaseMembership:
+    """Record that an agency (or one of its users) works the case, and in what role."""
+    member_role = parse_enum(MembershipRole, role, "role")
+    case = session.get(MappaCase, case_id)
+    if case is None:
+        raise NotFound("no case with that id")
+    if session.get(Agency, agency_id) is None:
+        raise InvalidInput("agency_id", "no agency with that id")
+    member = CaseMembership(
+        agency_id=agency_id, user_id=user_id, role=member_role, since=since or case.start_date
+    )
+    case.members.append(member)
+    session.flush()
+    _audit_alter(session, actor, case, ("members",))
+    return member
+
+
 def _audit_alter(
     session: Session,
     actor: Actor,
