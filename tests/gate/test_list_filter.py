@@ -125,7 +125,7 @@ def test_bad_paging_names_the_field(session: Session, gate: Gate, reader_for: Re
 
     from hub.errors import InvalidInput
 
-    with pytest.raises(InvalidInput, match="^per_page"):
+    with pytest.raises(InvalidInput, match=r"^per_page"):
         gate.list_cases(session, reader_for("coordinator"), per_page=1000)
-    with pytest.raises(InvalidInput, match="^page"):
+    with pytest.raises(InvalidInput, match=r"^page"):
         gate.list_cases(session, reader_for("coordinator"), page=0)

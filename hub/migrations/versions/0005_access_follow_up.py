@@ -43,14 +43,16 @@ def upgrade() -> None:
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("done_by", sa.Uuid(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["actor_agency_id"], ["agency.id"],
+            ["actor_agency_id"],
+            ["agency.id"],
             name=op.f("fk_access_follow_up_actor_agency_id_agency"),
         ),
         sa.ForeignKeyConstraint(
             ["case_id"], ["mappa_case.id"], name=op.f("fk_access_follow_up_case_id_mappa_case")
         ),
         sa.ForeignKeyConstraint(
-            ["owning_agency_id"], ["agency.id"],
+            ["owning_agency_id"],
+            ["agency.id"],
             name=op.f("fk_access_follow_up_owning_agency_id_agency"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_follow_up")),
