@@ -2,9 +2,10 @@
 
 Migrations run as the schema's owner; the hub serves as a separate role granted here. The
 audit tables get SELECT and INSERT only (the log head also UPDATE, which its trigger lets
-move forward only), so even with the triggers dropped by an owner's mistake the serving
-role cannot edit, delete or truncate an entry. Re-run after every `hub db upgrade`: the
-grants are per table and new tables start with none (fail closed).
+move forward only), so even with the triggers dropped by an owner's mistake the serving role
+cannot edit, delete or truncate an entry. The data-key table is SELECT only: keys are made,
+rotated and destroyed by operators running `hub keys` as the owner. Re-run after every
+`hub db upgrade`: the grants are per table and new tables start with none (fail closed).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ AUDIT_PRIVILEGES = {
     "audit_signing_key": "SELECT, INSERT",
     "audit_log_head": "SELECT, UPDATE",
     "alembic_version": "SELECT",
+    # Data keys are made and rotated by operators as the owner (`hub keys ...`); a server only
+    # reads them, so a compromised server cannot swap in a key of its choosing or shred data.
+    "encryption_key": "SELECT",
 }
 CASE_RECORD_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hub import migrations
+from hub.crypto import Keyring, using
 from hub.db import make_engine
 from hub.demo.agencies import DemoOrganisation, create_organisation
 
@@ -47,6 +48,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     migrations.downgrade(url, "base")  # a database left by an earlier run starts empty
     migrations.upgrade(url)
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def field_keyring() -> Iterator[Keyring]:
+    """A real keyring (fresh random keys, held in memory) so models can seal their fields.
+
+    Tests of key storage, rotation and start-up build their own from a scratch database.
+    """
+    with using(Keyring.generate()) as keyring:
+        yield keyring
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub.crypto.fields import SealedField, SealedText
 from hub.db import Base, Entity, enum_type
 from hub.vocabulary import Category, Classification, LegalBasis, SourceSystem
 
@@ -35,8 +36,14 @@ class InformationItem(Entity, Base):
         enum_type(Classification), default=Classification.OFFICIAL_SENSITIVE
     )
     legal_basis: Mapped[LegalBasis] = mapped_column(enum_type(LegalBasis))
-    title: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str] = mapped_column(Text)
+    # Sealed (docs/keys.md): every category's title and content, not only HEALTH,
+    # VICTIM, CHILD, INTELLIGENCE and FINANCIAL. A conviction summary can name a victim and a
+    # location note can reveal a refuge; sealing all costs microseconds and leaves no rule
+    # about which category may hold what for the database to get wrong.
+    title_stored: Mapped[str] = mapped_column("title", SealedText())
+    content_stored: Mapped[str] = mapped_column("content", SealedText())
+    title = SealedField[str]("title_stored", max_length=200)
+    content = SealedField[str]("content_stored", max_length=100_000)
     originator_control: Mapped[bool] = mapped_column(default=False)
     source_system: Mapped[SourceSystem] = mapped_column(enum_type(SourceSystem))
     source_reference: Mapped[str | None] = mapped_column(String(200))
@@ -64,7 +71,9 @@ class ItemAnnotation(Base):
     )
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
     author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hub_user.id"))
-    text: Mapped[str] = mapped_column(Text)
+    # Sealed: a note on a HEALTH or VICTIM item is as sensitive as the item.
+    text_stored: Mapped[str] = mapped_column("text", SealedText())
+    text = SealedField[str]("text_stored", max_length=10_000)
     created_at: Mapped[datetime]
 
 

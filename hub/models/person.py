@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, LargeBinary, String, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub.crypto.fields import SealedField, SealedText, blind_index, cleartext
 from hub.db import Base, Entity, enum_type
 from hub.vocabulary import (
+    RESTRICTED_SCHEMES,
     AddressType,
     Classification,
     DuplicateMatch,
@@ -30,7 +32,9 @@ class Person(Entity, Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
     date_of_birth: Mapped[date]
     sex: Mapped[Sex] = mapped_column(enum_type(Sex))
-    ethnicity_text: Mapped[str | None] = mapped_column(String(200))
+    # Sealed: racial or ethnic origin is special-category data (UK GDPR Art. 9).
+    ethnicity_text_stored: Mapped[str | None] = mapped_column("ethnicity_text", SealedText())
+    ethnicity_text = SealedField[str | None]("ethnicity_text_stored", max_length=200)
     nationality: Mapped[str | None] = mapped_column(String(100))
     owning_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
     classification: Mapped[Classification] = mapped_column(
@@ -60,11 +64,16 @@ class PersonIdentifier(Base):
 
     `claims` marks the PNC and CRN of an active person: a partial unique index on claimed
     identifiers makes R-56 hold even when two connectors insert the same person at once.
+
+    Values of restricted schemes (NHS number, NI number) are sealed, with a keyed blind index
+    (`value_digest`) so that equality lookups still work; other schemes stay in clear, so the
+    claims index keeps comparing real PNCs and CRNs. Look values up with `identifier_is`.
     """
 
     __tablename__ = "person_identifier"
     __table_args__ = (
         Index("ix_person_identifier_scheme_value", "scheme", "value"),
+        Index("ix_person_identifier_scheme_digest", "scheme", "value_digest"),
         Index(
             "uq_person_identifier_claimed",
             "scheme",
@@ -80,11 +89,28 @@ class PersonIdentifier(Base):
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
     scheme: Mapped[IdentifierScheme] = mapped_column(enum_type(IdentifierScheme))
-    value: Mapped[str] = mapped_column(String(64))
+    value_stored: Mapped[str] = mapped_column("value", SealedText())
+    value_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    value = SealedField[str](
+        "value_stored",
+        max_length=64,
+        only_if=("scheme", RESTRICTED_SCHEMES),
+        blind_index=("value_digest", "scheme"),
+    )
     source_agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
     claims: Mapped[bool] = mapped_column(default=False)
 
     person: Mapped[Person] = relationship(back_populates="identifiers")
+
+
+def identifier_is(scheme: IdentifierScheme, value: str) -> ColumnElement[bool]:
+    """SQL: the identifier row holds `value` under `scheme` (sealed schemes by blind index)."""
+    if scheme in RESTRICTED_SCHEMES:
+        digest = blind_index(str(scheme), value)
+        return and_(PersonIdentifier.scheme == scheme, PersonIdentifier.value_digest == digest)
+    return and_(
+        PersonIdentifier.scheme == scheme, PersonIdentifier.value_stored == cleartext(value)
+    )
 
 
 class PersonName(Base):
@@ -114,10 +140,16 @@ class Address(Entity, Base):
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
     type: Mapped[AddressType] = mapped_column(enum_type(AddressType))
-    line1: Mapped[str] = mapped_column(String(200))
-    line2: Mapped[str | None] = mapped_column(String(200))
-    town: Mapped[str] = mapped_column(String(100))
-    postcode: Mapped[str | None] = mapped_column(String(10))
+    # Sealed, for every address, not only victims': an address row has no victim flag yet,
+    # and a managed person's home address is itself a safety risk if a copy leaks.
+    line1_stored: Mapped[str] = mapped_column("line1", SealedText())
+    line2_stored: Mapped[str | None] = mapped_column("line2", SealedText())
+    town_stored: Mapped[str] = mapped_column("town", SealedText())
+    postcode_stored: Mapped[str | None] = mapped_column("postcode", SealedText())
+    line1 = SealedField[str]("line1_stored", max_length=200)
+    line2 = SealedField[str | None]("line2_stored", max_length=200)
+    town = SealedField[str]("town_stored", max_length=100)
+    postcode = SealedField[str | None]("postcode_stored", max_length=10)
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
     verified_at: Mapped[datetime | None]

@@ -19,6 +19,7 @@ from hub.actor import Actor
 from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound, RuleViolation
 from hub.models import DuplicateReview, Person, PersonIdentifier, PersonName
+from hub.models.person import identifier_is
 from hub.services.checks import optional_text, parse_enum, required_text
 from hub.services.recording import audit_write
 from hub.vocabulary import (
@@ -246,7 +247,7 @@ def _find_matches(
             rows = session.scalars(
                 select(PersonIdentifier.person_id)
                 .join(Person)
-                .where(PersonIdentifier.scheme == scheme, PersonIdentifier.value == value, live)
+                .where(identifier_is(scheme, value), live)
             )
             for person_id in rows:
                 found.setdefault(person_id, DuplicateMatch(scheme.value))

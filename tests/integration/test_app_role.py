@@ -33,6 +33,7 @@ def test_the_app_role_writes_the_record_and_appends_to_the_log(
     granted = grant_app_role(engine, app_role)
     assert granted["audit_entry"] == "SELECT, INSERT"
     assert granted["mappa_case"] == "SELECT, INSERT, UPDATE, DELETE"
+    assert granted["encryption_key"] == "SELECT"
     with engine.connect() as connection, connection.begin() as transaction:
         connection.execute(text(f"SET LOCAL ROLE {app_role}"))
         with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
@@ -44,6 +45,9 @@ def test_the_app_role_writes_the_record_and_appends_to_the_log(
             "DELETE FROM audit_entry WHERE seq = 0",
             "TRUNCATE audit_entry",
             "DELETE FROM audit_checkpoint",
+            # A server cannot plant a key of its choosing or shred data by destroying one.
+            "UPDATE encryption_key SET status = 'DESTROYED', wrapped_key = NULL",
+            "DELETE FROM encryption_key",
         ):
             # The privilege check comes before any trigger: refused for lack of rights.
             with (
