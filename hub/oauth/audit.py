@@ -1,0 +1,69 @@
+"""Audit entries for the token endpoint: every issuance and every refusal.
+
+They name the client, its agency, the grant, the scopes and the token's `jti` (an id that
+lets a revocation be traced, not a credential); never a secret, an assertion or a token.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import g
+
+from hub.actor import HUB_ITSELF, Actor
+from hub.app import db_session
+from hub.audit import AuditEntry, record
+from hub.oauth.authlib_client import GRANT_TYPE, HubClient
+from hub.vocabulary import AuditOperation
+
+RECORD_TYPE = "oauth_client"
+
+
+def token_issued(client: HubClient, jti: str, scope: str) -> None:
+    record(
+        db_session(),
+        AuditEntry(
+            operation=AuditOperation.LOGIN,
+            actor=_actor(client),
+            record_type=RECORD_TYPE,
+            record_ids=(client.client_id,),
+            outcome="token_issued",
+            extra={
+                "grant_type": GRANT_TYPE,
+                "auth_method": client.auth_method,
+                "scope": scope,
+                "jti": jti,
+            },
+        ),
+    )
+
+
+def token_refused(error: str, grant_type: str | None) -> None:
+    """Record a refusal. An unknown client is recorded as unknown: its claimed id is
+    whatever a stranger typed, and the audit trail is no place for it."""
+    client: HubClient | None = g.get("oauth_claimed_client")
+    known_grants = ("client_credentials", "password", "authorization_code", "refresh_token")
+    record(
+        db_session(),
+        AuditEntry(
+            operation=AuditOperation.LOGIN_FAILED,
+            actor=_actor(client),
+            record_type=RECORD_TYPE,
+            record_ids=(client.client_id,) if client else (),
+            outcome=error,
+            extra={"grant_type": grant_type if grant_type in known_grants else "other"},
+        ),
+    )
+
+
+def _actor(client: HubClient | None) -> Actor:
+    # The request's correlation id, so the entry joins up with the request log line.
+    cid = g.get("correlation_id") or uuid.uuid4().hex
+    if client is None:
+        return Actor(agency_id=HUB_ITSELF, purpose="AUTHENTICATION", correlation_id=cid)
+    return Actor(
+        agency_id=client.agency_id,
+        client_id=client.client_id,
+        purpose="AUTHENTICATION",
+        correlation_id=cid,
+    )
