@@ -79,7 +79,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     connect_args = kwargs.pop("connect_args", {})
-    connect_args.setdefault("options", "-c timezone=UTC")
+    # The hub runs short OLTP queries, mostly "the first page of what this reader may see".
+    # JIT off: the list filter's EXISTS inflate the planner's cost estimates enough to trigger
+    # JIT compilation, 200-300 ms per query against a 10-100 ms plan. No parallel workers:
+    # starting them cost 10 ms on a page query that stops after 50 rows, and under load they
+    # compete with other requests for the same cores (both measured with bench/case_list.py).
+    connect_args.setdefault(
+        "options", "-c timezone=UTC -c jit=off -c max_parallel_workers_per_gather=0"
+    )
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import frontier
 from hub.audit.checkpoint import key_id, public_key_base64, sign_checkpoint
-from hub.audit.lock import take_append_lock
+from hub.audit.lock import NEWEST_SEQ, take_append_lock
 from hub.db import utcnow
 from hub.errors import HubError
 from hub.models.audit import AuditCheckpoint, AuditRecord, AuditSigningKey
@@ -91,13 +91,40 @@ def checkpoint_due(session: Session, policy: CheckpointPolicy) -> bool:
 
 
 def install(factory: sessionmaker[Session], policy: CheckpointPolicy) -> None:
-    """Check, at every commit made through `factory`, whether a checkpoint is due."""
+    """Check, at every commit made through `factory` that appended entries, whether a
+    checkpoint is due.
+
+    The check itself costs two queries under the append lock, on every write and every read
+    (reads append CONSULT entries). So each process remembers the newest checkpoint it has
+    seen and asks the database only when, by that memory, one may be due. The memory can only
+    be older than the truth (another process signs), which makes the check run early, never
+    late.
+    """
+    seen: list[tuple[int, datetime]] = [(0, _EPOCH)]  # (size, signed at) of the newest seen
 
     def _before_commit(session: Session) -> None:
+        newest = session.info.pop(NEWEST_SEQ, None)
+        if newest is None:
+            return  # nothing appended in this transaction: nothing new to sign
+        size, signed_at = seen[0]
+        fresh = utcnow() - signed_at < timedelta(seconds=policy.every_seconds)
+        if newest + 1 - size < policy.every_entries and fresh:
+            return
         if checkpoint_due(session, policy):
             write_checkpoint(session, policy.signer, policy.origin)
+        head = session.execute(
+            select(AuditCheckpoint.tree_size, AuditCheckpoint.signed_at)
+            .order_by(AuditCheckpoint.tree_size.desc())
+            .limit(1)
+        ).first()
+        if head is not None:
+            seen[0] = (head[0], head[1])
+
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(NEWEST_SEQ, None)
 
     event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "after_rollback", _after_rollback)
 
 
 def _register_key(session: Session, signer: Ed25519PrivateKey) -> None:

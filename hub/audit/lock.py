@@ -19,6 +19,7 @@ from hub.errors import HubError
 from hub.models.audit import AuditLogHead
 
 _HEAD = cast("Table", AuditLogHead.__table__)
+NEWEST_SEQ = "hub.audit.newest_seq"
 
 
 def take_seqs(session: Session, count: int = 1) -> int:
@@ -33,6 +34,9 @@ def take_seqs(session: Session, count: int = 1) -> int:
     if after is None:
         # Fail closed: without its head the log cannot number an entry without risking a fork.
         raise HubError("the audit log head row is missing; run `hub db upgrade`")
+    # The commit hook (checkpoints.install) reads this: a transaction that appended nothing
+    # needs no checkpoint check, and one that did knows the log's size without asking.
+    session.info[NEWEST_SEQ] = int(after) - 1
     return int(after) - count
 
 

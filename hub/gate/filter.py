@@ -21,11 +21,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, true
+from sqlalchemy import ColumnElement, false, not_, true
 
 from hub.errors import HubError
+from hub.gate.clauses import Membership, Part, all_of, any_of, negate, sql
 from hub.gate.reader import Reader
-from hub.gate.relationships import relationship_clause
+from hub.gate.relationships import membership_condition, membership_exists
 from hub.models import MappaCase
 from hub.policy import (
     AllOf,
@@ -68,16 +69,16 @@ def case_filter(policy: PolicySet, reader: Reader, action: str, today: date) -> 
     justification = str(known.get("justification") or "").strip()
     to_sql = _Translator(reader, today, known, policy)
 
-    permits: list[ColumnElement[bool]] = []
-    short: list[ColumnElement[bool]] = []
-    forbids: list[ColumnElement[bool]] = []
+    permits: list[Part] = []
+    short: list[Part] = []
+    forbids: list[Part] = []
     given = {name: value for name, value in known.items() if value is not MISSING}
     for rule in policy.in_scope(given):
         if rule.is_field_forbid:
             continue  # withholds fields, never the record
         residual = partial(rule.when, known, policy.schema)
         forbid = rule.effect is RuleEffect.FORBID
-        clause: ColumnElement[bool]
+        clause: Part
         if isinstance(residual, Erred):
             clause = true() if forbid else false()
         else:
@@ -92,7 +93,11 @@ def case_filter(policy: PolicySet, reader: Reader, action: str, today: date) -> 
         )
         if len(justification) < needs:
             short.append(clause)
-    return and_(or_(false(), *permits), not_(or_(false(), *short, *forbids)))
+    render = to_sql.membership
+    visible = all_of(
+        [any_of(permits, render), negate(any_of([*short, *forbids], render), render)], render
+    )
+    return sql(visible, render)
 
 
 class _Translator:
@@ -104,14 +109,14 @@ class _Translator:
         self.reader = reader
         self.today = today
         self.agency = reader.actor.agency_id
-        self.attributes: Mapping[str, Callable[[Comparison], ColumnElement[bool]]] = {
+        self.attributes: Mapping[str, Callable[[Comparison], Part]] = {
             "actor.case_relationships": self._relationship,
             "actor.is_item_owner": self._owner,
             "resource.owning_agency_id": self._owning_agency,
             "resource.classification": self._classification,
         }
 
-    def residual(self, rule_id: str, residual: bool | Condition) -> ColumnElement[bool]:
+    def residual(self, rule_id: str, residual: bool | Condition) -> Part:
         if isinstance(residual, bool):
             return true() if residual else false()
         try:
@@ -119,14 +124,14 @@ class _Translator:
         except UnfilterableRule as exc:
             raise UnfilterableRule(f"rule {rule_id}: {exc}") from None
 
-    def condition(self, node: Condition) -> ColumnElement[bool]:
+    def condition(self, node: Condition) -> Part:
         match node:
             case AllOf(conditions=children):
-                return and_(true(), *(self.condition(c) for c in children))
+                return all_of((self.condition(c) for c in children), self.membership)
             case AnyOf(conditions=children):
-                return or_(false(), *(self.condition(c) for c in children))
+                return any_of((self.condition(c) for c in children), self.membership)
             case Not(condition=child):
-                return not_(self.condition(child))
+                return negate(self.condition(child), self.membership)
             case Comparison(attribute=attribute) if attribute in self.known:
                 # Partial evaluation keeps a settled comparison that follows an unsettled one
                 # (strict left-to-right semantics); settle it again here.
@@ -143,10 +148,13 @@ class _Translator:
                 return translate(node)
         raise UnfilterableRule(f"unknown condition {node!r}")
 
-    def _relationship(self, node: Comparison) -> ColumnElement[bool]:
+    def _relationship(self, node: Comparison) -> Part:
         if node.op is not Operator.CONTAINS or not isinstance(node.value, str):
             raise UnfilterableRule(f"no SQL for {node.op} on case relationships ({node.path})")
-        return relationship_clause(self.reader.actor, node.value, MappaCase.id, self.today)
+        return Membership(membership_condition(self.reader.actor, node.value))
+
+    def membership(self, test: Membership) -> ColumnElement[bool]:
+        return membership_exists(self.reader.actor, test.condition, MappaCase.id, self.today)
 
     def _owner(self, node: Comparison) -> ColumnElement[bool]:
         owns = MappaCase.owning_agency_id == self.agency

@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import False_, True_
 
 from hub.actor import Actor
 from hub.models import CaseMembership
@@ -45,6 +46,48 @@ def case_relationships(
     return frozenset(found)
 
 
+def membership_condition(actor: Actor, relationship: str) -> ColumnElement[bool]:
+    """What a current membership of the reader's agency must also satisfy to give
+    `relationship` (SQL true for CASE_AGENCY, false for relationships no membership gives).
+
+    Kept apart from the EXISTS so that the filter can merge the ORed relationships of one
+    rule set into a single EXISTS: one semi-join instead of one per relationship.
+    """
+    if relationship in NOT_FROM_MEMBERSHIPS:
+        return false()
+    if relationship == CASE_AGENCY:
+        return true()
+    roles = BY_ROLE.get(relationship)
+    if roles is None:
+        raise ValueError(f"unknown case relationship {relationship!r}")
+    member = CaseMembership
+    user = (
+        member.user_id.is_(None)
+        if actor.user_id is None
+        else or_(member.user_id.is_(None), member.user_id == actor.user_id)
+    )
+    return and_(member.role.in_(roles), user)
+
+
+def membership_exists(
+    actor: Actor,
+    condition: ColumnElement[bool],
+    case_id: InstrumentedAttribute[uuid.UUID],
+    today: date,
+) -> ColumnElement[bool]:
+    """SQL true where the reader's agency has a current membership of the case that meets
+    `condition` (from `membership_condition`, or an OR of several)."""
+    member = CaseMembership
+    conditions: list[ColumnElement[bool]] = [
+        member.case_id == case_id,
+        member.agency_id == actor.agency_id,
+        or_(member.until.is_(None), member.until >= today),
+    ]
+    if not isinstance(condition, True_):
+        conditions.append(condition)
+    return exists(select(member.id).where(and_(*conditions)))
+
+
 def relationship_clause(
     actor: Actor,
     relationship: str,
@@ -52,25 +95,10 @@ def relationship_clause(
     today: date,
 ) -> ColumnElement[bool]:
     """SQL true exactly where `case_relationships` would contain `relationship`."""
-    if relationship in NOT_FROM_MEMBERSHIPS:
+    condition = membership_condition(actor, relationship)
+    if isinstance(condition, False_):
         return false()
-    member = CaseMembership
-    conditions: list[ColumnElement[bool]] = [
-        member.case_id == case_id,
-        member.agency_id == actor.agency_id,
-        or_(member.until.is_(None), member.until >= today),
-    ]
-    if relationship != CASE_AGENCY:
-        roles = BY_ROLE.get(relationship)
-        if roles is None:
-            raise ValueError(f"unknown case relationship {relationship!r}")
-        user = (
-            member.user_id.is_(None)
-            if actor.user_id is None
-            else or_(member.user_id.is_(None), member.user_id == actor.user_id)
-        )
-        conditions += [member.role.in_(roles), user]
-    return exists(select(member.id).where(and_(*conditions)))
+    return membership_exists(actor, condition, case_id, today)
 
 
 def _current(until: date | None, today: date) -> bool:

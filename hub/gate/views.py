@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from hub.models import MappaCase
 
 
 @dataclass(frozen=True)
@@ -26,10 +31,38 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class ListPosition:
+    """A place in the case list's order (soonest review first, none last, then id)."""
+
+    next_review_due: date | None
+    case_id: uuid.UUID
+
+    @classmethod
+    def of(cls, case: MappaCase) -> ListPosition:
+        return cls(case.next_review_due, case.id)
+
+    def later_cases(self) -> ColumnElement[bool]:
+        """SQL true for the cases after this position in the list's order."""
+        due, case_id = MappaCase.next_review_due, MappaCase.id
+        if self.next_review_due is None:
+            return and_(due.is_(None), case_id > self.case_id)
+        return or_(
+            due > self.next_review_due,
+            and_(due == self.next_review_due, case_id > self.case_id),
+            due.is_(None),
+        )
+
+
+@dataclass(frozen=True)
 class CasePage:
-    """A page of the cases a reader may list; `total` counts only those, never the hidden."""
+    """A page of the cases a reader may list; `total` counts only those, never the hidden.
+
+    `total_exact` is False when there are more than `total` (the count stops at a cap).
+    """
 
     cases: list[View]
     total: int
     page: int
     per_page: int
+    total_exact: bool = True
+    following: ListPosition | None = None  # where the next page starts; None on the last

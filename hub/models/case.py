@@ -33,6 +33,8 @@ class MappaCase(Entity, Base):
             name="level23_has_review",
         ),
         Index("ix_mappa_case_list", "mappa_area", "status", "current_level"),
+        # The order of every case list (soonest review first, then id): walked, not sorted.
+        Index("ix_mappa_case_review_order", "next_review_due", "id"),
         # One category at a time (R-01) means one open case per person.
         Index(
             "uq_mappa_case_open_per_person",
@@ -55,7 +57,7 @@ class MappaCase(Entity, Base):
     start_date: Mapped[date]
     end_date: Mapped[date | None]
     end_reason: Mapped[str | None] = mapped_column(String(500))
-    next_review_due: Mapped[date | None] = mapped_column(index=True)
+    next_review_due: Mapped[date | None]
     cppc_flag: Mapped[bool] = mapped_column(default=False)
     owning_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
     classification: Mapped[Classification] = mapped_column(
@@ -95,13 +97,24 @@ class CaseMembership(Base):
     """Which agency (and, where known, which user) works the case, and in what role."""
 
     __tablename__ = "case_membership"
-    __table_args__ = (UniqueConstraint("case_id", "agency_id", "user_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "agency_id", "user_id", "role"),
+        # The list filter asks "does this agency have a current membership of this case?"
+        # once per listed case: with what it tests included, PostgreSQL answers from the
+        # index alone (bench/case_list.py: a capped count of 100,000 cases, 43 ms -> 3 ms).
+        Index(
+            "ix_case_membership_agency_case",
+            "agency_id",
+            "case_id",
+            postgresql_include=["until", "role", "user_id"],
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     case_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("mappa_case.id", ondelete="CASCADE"), index=True
     )
-    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hub_user.id"), index=True)
     role: Mapped[MembershipRole] = mapped_column(enum_type(MembershipRole))
     since: Mapped[date]

@@ -7,9 +7,11 @@ request meeting it must be: ``deny``, or, when permitted, ``withholds`` these fi
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -178,11 +180,25 @@ def tracked_conditions(policy: PolicySet) -> list[Tracked]:
     return tracked
 
 
-def check(policy: PolicySet, invariants_path: str | Path) -> CheckReport:
-    """Decide every class of request of the space and test every invariant against it."""
+def check(policy: PolicySet, invariants_path: str | Path, *, workers: int = 1) -> CheckReport:
+    """Decide every class of request of the space and test every invariant against it.
+
+    With ``workers`` > 1 the space is cut along its first dimension (the action) and the parts
+    are walked in forked processes: a partition, so the counts add up exactly as before.
+    """
     spec = load_invariants(Path(invariants_path), policy.schema)
-    report = CheckReport(spec.invariants)
     started = time.perf_counter()
+    parts = _partition(spec.space, workers)
+    if len(parts) == 1:
+        report = _check_part(policy, spec, parts[0])
+    else:
+        report = _check_parallel(policy, spec, parts, workers)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_part(policy: PolicySet, spec: InvariantFile, space: RequestSpace) -> CheckReport:
+    report = CheckReport(spec.invariants)
     tracked = tracked_conditions(policy) + [Tracked(inv.when) for inv in spec.invariants]
     premises = [(inv, compile_condition(inv.when, policy.schema)) for inv in spec.invariants]
 
@@ -209,8 +225,56 @@ def check(policy: PolicySet, invariants_path: str | Path) -> CheckReport:
                     )
                 )
 
-    report.requests_covered = explore(spec.space, policy.schema, tracked, visit)
-    report.seconds = time.perf_counter() - started
+    report.requests_covered = explore(space, policy.schema, tracked, visit)
+    return report
+
+
+def _partition(space: RequestSpace, workers: int) -> list[RequestSpace]:
+    """The space cut along its first dimension (the action), one value a part.
+
+    Cutting finer (action and resource) balanced the parts better but walked a third more
+    representatives: the walk groups resource values that every rule treats alike, and a cut
+    forfeits that. Reads are about half the walk, so two workers finish in about the time of
+    the reads alone (measured: 8.5 s of 15.6 s).
+    """
+    first = space.dimensions[0]
+    if workers <= 1 or len(first.values) < 2:
+        return [space]
+    rest = space.dimensions[1:]
+    return [RequestSpace((replace(first, values=(v,)), *rest), space.fixed) for v in first.values]
+
+
+# What forked workers inherit: filled just before the pool starts, read by _run_part in the
+# child. The compiled policy holds closures and cannot be pickled; a forked child shares it.
+_FORKED: list[tuple[PolicySet, InvariantFile, list[RequestSpace]]] = []
+
+
+def _run_part(index: int) -> CheckReport:
+    policy, spec, parts = _FORKED[0]
+    # The report crosses back by pickle: its counterexamples hold plain values and text only.
+    return _check_part(policy, spec, parts[index])
+
+
+def _check_parallel(
+    policy: PolicySet, spec: InvariantFile, parts: list[RequestSpace], workers: int
+) -> CheckReport:
+    _FORKED.append((policy, spec, parts))
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = list(pool.map(_run_part, range(len(parts))))
+    finally:
+        _FORKED.clear()
+    report = CheckReport(spec.invariants)
+    for part in results:  # in partition order, so the examples shown are deterministic
+        report.requests_covered += part.requests_covered
+        report.representatives += part.representatives
+        for inv_id, count in part.counts.items():
+            report.counts[inv_id] = report.counts.get(inv_id, 0) + count
+        for example in part.examples:
+            shown = sum(e.invariant_id == example.invariant_id for e in report.examples)
+            if shown < MAX_EXAMPLES:
+                report.examples.append(example)
     return report
 
 

@@ -129,3 +129,40 @@ def test_bad_paging_names_the_field(session: Session, gate: Gate, reader_for: Re
         gate.list_cases(session, reader_for("coordinator"), per_page=1000)
     with pytest.raises(InvalidInput, match=r"^page"):
         gate.list_cases(session, reader_for("coordinator"), page=0)
+
+
+def test_a_large_count_stops_at_the_cap_and_says_so(
+    session: Session, org: DemoOrganisation, gate: Gate, reader_for: ReaderFor
+) -> None:
+    for _ in range(4):
+        new_case(session, org)
+    session.flush()
+    reader = reader_for("offender.manager")  # probation leads every test case
+    capped = Gate(gate.policy, count_cap=3).list_cases(session, reader, per_page=2)
+    assert (capped.total, capped.total_exact) == (3, False)  # "more than 3", never a wrong 4+
+    exact = Gate(gate.policy, count_cap=1000).list_cases(session, reader, per_page=2)
+    assert exact.total_exact
+    assert exact.total >= 4
+
+
+def test_lists_come_soonest_review_first_and_level_one_cases_last(
+    session: Session, org: DemoOrganisation, gate: Gate, reader_for: ReaderFor
+) -> None:
+    later = new_case(session, org, category=1, level=2, next_review_due=TODAY + timedelta(weeks=6))
+    sooner = new_case(session, org, category=1, level=3, next_review_due=TODAY + timedelta(days=3))
+    no_review = new_case(session, org)
+    session.flush()
+    page = gate.list_cases(session, reader_for("offender.manager"), per_page=200)
+    order = [v.id for v in page.cases]
+    assert order.index(sooner.id) < order.index(later.id) < order.index(no_review.id)
+
+
+def test_relationships_asked_about_by_many_rules_filter_with_one_membership_test(
+    org: DemoOrganisation, gate: Gate, reader_for: ReaderFor
+) -> None:
+    # A chair or coordinator matches several permits through different relationships; ORed,
+    # they must become one EXISTS (one semi-join), not one per relationship.
+    clause = case_filter(gate.policy, reader_for("coordinator", "MAPPA_MEETING"), "list", TODAY)
+    assert str(clause).count("EXISTS") == 1
+    nothing = case_filter(gate.policy, reader_for("coordinator", None), "list", TODAY)
+    assert str(nothing) == "false"  # no purpose, no data, and no query worth running
