@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from hub.audit import AuditEntry, record_many
 from hub.audit.log import Appended
+from hub.consent.basis import ItemBasis
 from hub.gate.reader import Reader
 from hub.gate.resources import Resource
 from hub.policy import Decision, FieldView
@@ -24,8 +25,17 @@ def entry(
     person_id: uuid.UUID | None,
     case_id: uuid.UUID | None,
     view: FieldView | None = None,
+    basis: ItemBasis | None = None,
 ) -> AuditEntry:
     extra = {"action": "read"}
+    if basis is not None:
+        if operation is AuditOperation.CONSULT:
+            # every disclosure traces to the basis it went out under; withdrawal
+            # (R-29 b) and the basis report find the recipients of a consent from this.
+            extra["basis"] = basis.basis
+        else:
+            extra["consent_state"] = basis.consent_state
+            extra["public_interest_state"] = basis.public_interest_state
     if reader.break_glass:
         extra["break_glass"] = "true"
     if decision.reason is not None:
@@ -58,6 +68,7 @@ def resource_entry(
     *,
     person_id: uuid.UUID | None,
     case_id: uuid.UUID | None,
+    basis: ItemBasis | None = None,
 ) -> AuditEntry:
     operation = AuditOperation.CONSULT if decision.permitted else AuditOperation.DENY
     return entry(
@@ -69,6 +80,7 @@ def resource_entry(
         person_id=person_id,
         case_id=case_id,
         view=view,
+        basis=basis,
     )
 
 

@@ -15,16 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, raiseload
 
+from hub.consent.basis import BasisBook, ItemBasis
+from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound
 from hub.gate import audit
 from hub.gate.filter import case_filter
 from hub.gate.reader import Reader
 from hub.gate.relationships import case_relationships
 from hub.gate.resources import Resource, case_resource, item_resource, person_resource
-from hub.gate.views import CasePage, CaseView, View
+from hub.gate.views import CasePage, CaseView, ListPosition, View
 from hub.models import (
     AccessFollowUp,
     Agency,
@@ -47,7 +49,7 @@ from hub.policy import (
     enforce,
     visible_fields,
 )
-from hub.vocabulary import AgencyType, AuditOperation, FollowUpKind
+from hub.vocabulary import AgencyType, AuditOperation, Category, FollowUpKind, LegalBasis
 
 log = logging.getLogger("hub.gate")
 
@@ -61,6 +63,7 @@ FULFILLED = (
     FlagForReview,
 )
 MAX_PER_PAGE = 200
+COUNT_CAP = 1000
 
 
 def _can_fulfil(obligation: Obligation) -> bool:
@@ -80,6 +83,19 @@ class _Asked:
     owning_agency_id: uuid.UUID
     case_id: uuid.UUID
     person_id: uuid.UUID
+    basis: ItemBasis | None = None  # items only: what it would go out under (R-28)
+
+
+@dataclass(frozen=True)
+class RecordExplanation:
+    """One record of a case as a reader would get it: fields named, values never included."""
+
+    type: str
+    id: uuid.UUID
+    category: str | None
+    decision: Decision
+    returned: tuple[str, ...]
+    withheld: dict[str, str]  # field name -> the plain-English reason
 
 
 @dataclass(frozen=True)
@@ -93,8 +109,9 @@ class _Decided:
 
 
 class Gate:
-    def __init__(self, policy: PolicySet) -> None:
+    def __init__(self, policy: PolicySet, *, count_cap: int = COUNT_CAP) -> None:
         self.policy = policy
+        self.count_cap = count_cap
 
     # -- one case --------------------------------------------------------------------------
 
@@ -103,6 +120,44 @@ class Gate:
         if case is None:
             self._deny_missing(session, reader, "mappa_case", case_id)
             raise not_found("case")
+        decided = self._decide(reader, self._case_records(session, reader, case), "read")
+        if not decided[0].decision.permitted:
+            self._record(session, reader, decided[:1])
+            raise not_found("case")
+        views = self._record(session, reader, decided)
+        first = views[0]
+        person_view = next((v for v in views if v.type == "person"), None)
+        return CaseView(first, person_view, [v for v in views if v.type == "item"])
+
+    def explain_case(
+        self, session: Session, reader: Reader, case_id: uuid.UUID
+    ) -> list[RecordExplanation]:
+        """What `reader` would be shown of a case, record by record and field by field, and why.
+
+        For policy authors and auditors (`hub policy explain`): it names fields, never their
+        values, and writes no CONSULT for the imagined reader; the caller audits its own use.
+        """
+        case = session.get(MappaCase, case_id)
+        if case is None:
+            raise not_found("case")
+        explained = []
+        for d in self._decide(reader, self._case_records(session, reader, case), "read"):
+            view = visible_fields(d.decision, d.resource.fields)
+            reason = self._reason(d.decision) if d.decision.permitted else ""
+            explained.append(
+                RecordExplanation(
+                    d.resource.type,
+                    d.resource.id,
+                    d.resource.category,
+                    d.decision,
+                    view.returned,
+                    dict.fromkeys(view.withheld, reason or "the record is withheld"),
+                )
+            )
+        return explained
+
+    def _case_records(self, session: Session, reader: Reader, case: MappaCase) -> list[_Asked]:
+        """The case, its person and its current items, as the policy sees them for `reader`."""
         actor = reader.actor
         members = _memberships(session, [case.id])
         relationships = case_relationships(actor, members.get(case.id, ()), _today(reader))
@@ -118,15 +173,7 @@ class Gate:
         if person is not None:
             resource = person_resource(person, actor, relationships)
             asked.append(_Asked(resource, person.owning_agency_id, case.id, case.person_id))
-        asked += self._items(session, reader, case, relationships)
-        decided = self._decide(reader, asked, "read")
-        if not decided[0].decision.permitted:
-            self._record(session, reader, decided[:1])
-            raise not_found("case")
-        views = self._record(session, reader, decided)
-        first = views[0]
-        person_view = next((v for v in views if v.type == "person"), None)
-        return CaseView(first, person_view, [v for v in views if v.type == "item"])
+        return asked + self._items(session, reader, case, relationships)
 
     def _decide(self, reader: Reader, asked: Sequence[_Asked], action: str) -> list[_Decided]:
         decisions = self.policy.decide_case(
@@ -159,21 +206,27 @@ class Gate:
         owners = {i.owning_agency_id for i in items}
         owning = session.scalars(select(Agency).where(Agency.id.in_(owners)))
         types: dict[uuid.UUID, AgencyType] = {agency.id: agency.type for agency in owning}
-        return [
-            _Asked(
-                item_resource(
-                    item,
-                    reader.actor,
-                    relationships,
-                    owning_agency_type=types[item.owning_agency_id].value,
-                    named_agencies=named.get(item.id, ()),
-                ),
-                item.owning_agency_id,
-                case.id,
-                case.person_id,
+        # Consents and decisions are read now, every time: a withdrawal or an expiry applies
+        # to the very next read (R-29 a).
+        bases = BasisBook.load(session, case.person_id, items).for_reader(
+            reader.actor.agency_id, reader.actor.purpose, reader.now or utcnow()
+        )
+        asked = []
+        for item in items:
+            # Only health and consent-based items have a basis to trace; the rest keep
+            # NOT_REQUIRED / NONE without the lookup (bench/consent.py).
+            traced = item.category is Category.HEALTH or item.legal_basis is LegalBasis.CONSENT
+            basis = bases.for_item(item) if traced else None
+            resource = item_resource(
+                item,
+                reader.actor,
+                relationships,
+                owning_agency_type=types[item.owning_agency_id].value,
+                named_agencies=named.get(item.id, ()),
+                basis=basis,
             )
-            for item in items
-        ]
+            asked.append(_Asked(resource, item.owning_agency_id, case.id, case.person_id, basis))
+        return asked
 
     # -- lists -----------------------------------------------------------------------------
 
@@ -184,18 +237,36 @@ class Gate:
         *,
         page: int = 1,
         per_page: int = 50,
+        after: ListPosition | None = None,
     ) -> CasePage:
+        """A page of the cases `reader` may list, soonest review first.
+
+        `page` counts pages from the start (the chairs' UI); `after` continues from the last
+        case of a previous page (the API's cursor), which stays fast however deep it goes
+        and does not skip or repeat cases when others are added meanwhile.
+        """
         if page < 1:
             raise_invalid("page", "must be 1 or more")
+        if after is not None and page != 1:
+            raise_invalid("page", "give a page number or a position to continue from, not both")
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise_invalid("per_page", f"must be between 1 and {MAX_PER_PAGE}")
         today = _today(reader)
         visible = case_filter(self.policy, reader, "list", today)
-        total = session.scalar(select(func.count()).select_from(MappaCase).where(visible)) or 0
+        # Counting every visible case of a large area costs more than the page itself
+        # (bench/case_list.py); past the cap a reader is told "more than", never a wrong number.
+        found = select(MappaCase.id).where(visible).limit(self.count_cap + 1).subquery()
+        total = session.scalar(select(func.count()).select_from(found)) or 0
+        exact = total <= self.count_cap
+        total = min(total, self.count_cap)
+        listed = visible if after is None else and_(visible, after.later_cases())
         cases = session.scalars(
             select(MappaCase)
-            .where(visible)
-            .order_by(MappaCase.next_review_due.is_(None), MappaCase.next_review_due, MappaCase.id)
+            .options(raiseload(MappaCase.person))  # a case's row decides its listing
+            .where(listed)
+            # Soonest review first, cases with none (level 1) last: NULLS LAST on the indexed
+            # column lets the database walk the index instead of sorting every visible case.
+            .order_by(MappaCase.next_review_due.asc().nulls_last(), MappaCase.id)
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
@@ -218,7 +289,9 @@ class Gate:
                 # The SQL filter and the engine disagree: a bug. Show less, never more.
                 log.error("list filter passed a case the engine denies: %s", d.decision.decision_id)
                 total -= 1
-        return CasePage(self._record(session, reader, shown), total, page, per_page)
+        following = ListPosition.of(cases[-1]) if len(cases) == per_page else None
+        views = self._record(session, reader, shown)
+        return CasePage(views, total, page, per_page, exact, following)
 
     # -- carrying out decisions -------------------------------------------------------------
 
@@ -245,6 +318,7 @@ class Gate:
                     field_view,
                     person_id=person_id,
                     case_id=case_id,
+                    basis=d.asked.basis,
                 )
             )
             if any(isinstance(o, RecordBreakGlass) for o in d.decision.obligations):

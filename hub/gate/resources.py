@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from hub.actor import Actor
+from hub.consent.basis import ItemBasis
 from hub.models import Address, InformationItem, MappaCase, Person
 from hub.vocabulary import RESTRICTED_SCHEMES, Category, LegalBasis
 
@@ -90,6 +91,7 @@ def item_resource(
     *,
     owning_agency_type: str,
     named_agencies: Collection[uuid.UUID],
+    basis: ItemBasis | None = None,
 ) -> Resource:
     named = actor.agency_id in named_agencies
     category = item.category.value
@@ -110,9 +112,8 @@ def item_resource(
             "resource.legal_basis": item.legal_basis.value,
             "resource.originator_control": item.originator_control,
             "resource.recipient_of_original_share": named,
-            "resource.consent_state": _consent_state(item),
-            # Until consent and public-interest decisions are recorded (issue 6), none exists.
-            "resource.public_interest_state": "NONE",
+            "resource.consent_state": basis.consent_state if basis else _consent_state(item),
+            "resource.public_interest_state": basis.public_interest_state if basis else "NONE",
             # The record has no per-item flag yet: a victim's address is confidential until
             # shown otherwise, so it is withheld rather than leaked.
             "resource.address_confidential": item.category is Category.VICTIM,
@@ -135,8 +136,8 @@ def item_resource(
 def _consent_state(item: InformationItem) -> str:
     if item.legal_basis is not LegalBasis.CONSENT:
         return "NOT_REQUIRED"
-    # Consent records arrive with issue 6; until then no consent can be shown to cover the
-    # share, and the health rules deny it (fail closed).
+    # Without the person's consents loaded (hub.consent.basis) no consent can be shown to
+    # cover the share, and the health rules deny it (fail closed).
     return "NONE"
 
 
