@@ -9,7 +9,8 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.app import db_session
+from hub import crypto
+from hub.app import db_session, policies
 from hub.migrations import head_revision
 
 health = Blueprint("health", __name__)
@@ -40,4 +41,34 @@ def readyz() -> tuple[Response, int]:
             migrations={"current": current, "head": head},
             detail="run `hub db upgrade`",
         ), 503
-    return jsonify(status="ready", database="reachable", migrations={"current": current}), 200
+    keys = _field_keys()
+    if keys != "loaded":
+        return jsonify(
+            status="unavailable",
+            database="reachable",
+            migrations={"current": current},
+            keys=keys,
+            detail="the field-encryption keys cannot be loaded: see the log and `hub keys list`",
+        ), 503
+    store = policies()
+    policy = {"bundle_hash": store.current.bundle_hash, "change_refused": store.refusal is not None}
+    return jsonify(
+        status="ready",
+        database="reachable",
+        migrations={"current": current},
+        keys=keys,
+        policy=policy,
+    ), 200
+
+
+def _field_keys() -> str:
+    """A server that cannot open sealed fields cannot serve a case: not ready (fail closed)."""
+    keyring = crypto.installed()
+    if keyring is None:
+        return "not configured"
+    try:
+        _ = keyring.key_set  # loads them if start-up could not reach the database
+    except crypto.KeyringError as exc:
+        log.warning("field-encryption keys unavailable: %s", type(exc).__name__)
+        return "unavailable"
+    return "loaded"

@@ -7,7 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import create_app
+from hub import create_app, crypto
+from hub.crypto import Keyring, KeySet
+from hub.crypto.keyring import KeyStoreUnavailable
 from hub.demo.agencies import DemoOrganisation
 from hub.settings import Settings
 from tests.helpers import new_case
@@ -42,6 +44,24 @@ def test_readyz_is_ready_on_a_migrated_database(client: FlaskClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json["status"] == "ready"
+    assert response.json["keys"] == "loaded"
+    # The policy bundle in force, so an operator can tell which rules are deciding.
+    assert len(response.json["policy"]["bundle_hash"]) == 64
+    assert response.json["policy"]["change_refused"] is False
+
+
+def test_readyz_is_503_while_the_field_encryption_keys_cannot_be_loaded(
+    client: FlaskClient,
+) -> None:
+    class KeyTableDown:
+        def load(self) -> KeySet:
+            raise KeyStoreUnavailable("the key table cannot be read")
+
+    with crypto.using(Keyring(source=KeyTableDown())):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["keys"] == "unavailable"
+    assert client.get("/readyz").json["keys"] == "loaded"
 
 
 def test_readyz_is_503_until_migrations_reach_head(scratch_database_url: str) -> None:
