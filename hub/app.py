@@ -6,14 +6,18 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, request
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import logs
 from hub.db import make_engine, make_sessionmaker
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from hub.gate.policies import PolicyStore
 
 log = logging.getLogger("hub.request")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
@@ -36,13 +40,31 @@ def create_app(
         app.extensions["hub.engine"] = engine  # so its owner can dispose of its pool
 
     _install_checkpointing(settings, session_factory)
+    _install_keyring(app, settings, session_factory, engine)
+    _install_policies(app, settings, session_factory)
     _install_request_context(app)
 
+    from hub.web.assets import govuk_assets
     from hub.web.health import health
     from hub.web.landing import landing
+    from hub.web.workspace import workspace
 
     app.register_blueprint(health)
     app.register_blueprint(landing)
+    app.register_blueprint(govuk_assets)
+    app.register_blueprint(workspace)
+
+    from hub import oauth
+
+    oauth.install(app, settings, session_factory)  # /oauth/* and /.well-known/* (docs/api.md)
+
+    from hub import api
+
+    api.install(app, settings)  # /api/v1/* (docs/api.md)
+
+    from hub.accounts.web import accounts
+
+    app.register_blueprint(accounts)
     return app
 
 
@@ -62,6 +84,51 @@ def _install_checkpointing(settings: Settings, factory: sessionmaker[Session]) -
         every_seconds=settings.audit_checkpoint_seconds,
     )
     install(factory, policy)
+
+
+def _install_keyring(
+    app: Flask, settings: Settings, factory: sessionmaker[Session], engine: Engine | None
+) -> None:
+    """Load the field-encryption keys: a missing or wrong KEK stops start-up (fail closed)."""
+    from hub import crypto
+    from hub.crypto import kek, runtime
+
+    if settings.environment in ("development", "test"):
+        if crypto.installed() is not None:
+            return  # a test or a tool already installed this process's keyring
+        if not kek.configured(settings):
+            log.warning("no key-encryption key: encrypted fields can be neither read nor written")
+            return
+    if engine is None:
+        bind = factory.kw.get("bind")
+        engine = bind.engine if isinstance(bind, Connection) else bind
+    if not isinstance(engine, Engine):
+        raise crypto.KeyringError("cannot load the keys: the session factory has no engine")
+    try:
+        keyring = runtime.open_keyring(settings, engine, strict=False)
+    except crypto.KeyringError:
+        if "hub.engine" in app.extensions:
+            app.extensions["hub.engine"].dispose()  # start-up stops: release the pool now
+        raise
+    crypto.install(keyring)
+    app.extensions["hub.keyring"] = keyring
+
+
+def _install_policies(app: Flask, settings: Settings, factory: sessionmaker[Session]) -> None:
+    """The policy set in force; a set that does not load stops start-up (fail closed)."""
+    from hub.gate.policies import PolicyStore
+
+    app.extensions["hub.policies"] = PolicyStore(
+        settings.policy_path, factory, check_seconds=settings.policy_check_seconds
+    )
+
+
+def policies() -> PolicyStore:
+    """The running hub's policy store (hub/gate/policies.py)."""
+    from flask import current_app
+
+    store: PolicyStore = current_app.extensions["hub.policies"]
+    return store
 
 
 def db_session() -> Session:

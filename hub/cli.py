@@ -11,6 +11,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.errors import HubError
+from hub.policy.errors import PolicyLoadError
 from hub.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +113,12 @@ def demo_load(count: int, seed: int, as_of: object) -> None:
     today = as_of.date() if hasattr(as_of, "date") else date.today()  # noqa: DTZ011
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
+    sign_ins: list[str] = []
     try:
+        from hub import crypto
+        from hub.crypto.cli import keyring_for_load
+
+        crypto.install(keyring_for_load(settings, engine))  # items and addresses are sealed
         with sessions.begin() as session:
             load_demo(
                 session,
@@ -124,9 +130,15 @@ def demo_load(count: int, seed: int, as_of: object) -> None:
                     items, label=f"Loading {count} synthetic cases", file=sys.stderr
                 ),
             )
+            if settings.environment == "demo":  # a published password: the demo only
+                from hub.demo.sign_ins import announce
+
+                sign_ins = announce(settings, session)
     finally:
         engine.dispose()
     click.echo(f"loaded {count} synthetic cases into {settings.mappa_area}")
+    for line in sign_ins:
+        click.echo(line)
     if settings.signing_key_path.exists():
         from hub.audit import keys
         from hub.audit.checkpoints import write_checkpoint
@@ -151,6 +163,14 @@ def serve(dev: bool, bind: str | None) -> None:
         from hub.audit import keys
 
         keys.load(settings.signing_key_path)  # no signing key, no tamper evidence: refuse
+        from hub.crypto.runtime import open_keyring
+        from hub.db import make_engine
+
+        engine = make_engine(settings.database_url)
+        try:  # no (or the wrong) key-encryption key: refuse here, in one line, not per worker
+            open_keyring(settings, engine, strict=False)
+        finally:
+            engine.dispose()
     address = bind or os.environ.get("HUB_BIND", "127.0.0.1:8000")
     if dev:
         from hub import create_app
@@ -178,6 +198,29 @@ def _register_subcommands() -> None:
     from hub.audit.cli import audit
 
     cli.add_command(audit)
+    from hub.accounts.cli import users
+
+    cli.add_command(users)
+    from hub.crypto.cli import keys
+
+    cli.add_command(keys)
+    from hub.oauth.cli import clients
+
+    cli.add_command(clients)
+    from hub.gate.cli import policy
+
+    cli.add_command(policy)
+    from hub.consent.cli import consent, public_interest
+
+    cli.add_command(consent)
+    cli.add_command(public_interest)
+    from hub.api.cli import api
+
+    cli.add_command(api)
+    from hub.ingest.cli import connectors, import_command
+
+    cli.add_command(connectors)
+    cli.add_command(import_command)
 
 
 def main() -> None:
@@ -192,6 +235,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except HubError as exc:
         click.echo(f"hub: error: {exc}", err=True)
+        sys.exit(1)
+    except PolicyLoadError as exc:
+        # One line per problem, each naming file, rule and path, so an author can fix them all.
+        click.echo("hub: error: the policy does not load:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
         sys.exit(1)
     except SQLAlchemyError as exc:
         # The driver's message can quote row values; the class and the first line of the

@@ -20,6 +20,12 @@ ENVIRONMENTS = ("production", "development", "test", "demo")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
+def default_policy_path() -> Path:
+    """The checkout's `policies/` (next to the `hub` package), else `./policies`."""
+    beside_package = Path(__file__).resolve().parents[1] / "policies"
+    return beside_package if beside_package.is_dir() else Path("policies").resolve()
+
+
 @dataclass(frozen=True)
 class Settings:
     """The hub's configuration. Build it with :meth:`from_env`; tests build it directly."""
@@ -36,6 +42,23 @@ class Settings:
     audit_signing_key: Path | None = None  # default: <instance>/keys/audit-signing.pem
     audit_checkpoint_every: int = 1000
     audit_checkpoint_seconds: int = 300
+    # Field encryption (docs/keys.md). The KEK itself is never shown in a repr or log.
+    key_encryption_key: bytes | None = field(default=None, repr=False)
+    key_encryption_key_file: Path | None = None  # default: <instance>/keys/key-encryption.key
+    key_refresh_seconds: int = 60
+    # Signed-in sessions (docs/accounts.md): idle and absolute limits.
+    session_idle_seconds: int = 900
+    session_max_seconds: int = 36_000
+    # OAuth (docs/api.md). Unset issuer: derived from the request, except in production.
+    oauth_issuer: str | None = None
+    token_lifetime_seconds: int = 600  # access tokens live 10 minutes at most
+    oauth_state_seconds: int = 5  # how stale revocations and disabled clients may be
+    # The need-to-know policies (docs/policies.md): read at start-up, reloaded when changed.
+    policy_path: Path = field(default_factory=default_policy_path)
+    policy_check_seconds: int = 10
+    # Partner API requests per client (`limits` notation), counted in memory or in Redis.
+    api_rate_limit: str = "1200/minute"
+    rate_limit_storage: str = "memory://"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -44,6 +67,9 @@ class Settings:
         if self.audit_signing_key is None:
             key = self.instance_path / "keys" / "audit-signing.pem"
             object.__setattr__(self, "audit_signing_key", key)
+        if self.key_encryption_key_file is None:
+            kek = self.instance_path / "keys" / "key-encryption.key"
+            object.__setattr__(self, "key_encryption_key_file", kek)
 
     @property
     def audit_origin(self) -> str:
@@ -54,6 +80,11 @@ class Settings:
     def signing_key_path(self) -> Path:
         assert self.audit_signing_key is not None
         return self.audit_signing_key
+
+    @property
+    def kek_path(self) -> Path:
+        assert self.key_encryption_key_file is not None
+        return self.key_encryption_key_file
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,6 +100,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         instance = Path(env.get("HUB_INSTANCE_PATH", "instance")).resolve()
+        if env.get("HUB_KEY_ENCRYPTION_KEY") and env.get("HUB_KEY_ENCRYPTION_KEY_FILE"):
+            # Two sources for one key: which one wraps the data keys would be a guess.
+            raise SettingsError(
+                "HUB_KEY_ENCRYPTION_KEY", "and HUB_KEY_ENCRYPTION_KEY_FILE are both set; set one"
+            )
         return cls(
             instance_path=instance,
             database_url=_read(env, "HUB_DATABASE_URL", _database_url, ""),
@@ -89,6 +125,24 @@ class Settings:
             audit_checkpoint_seconds=_read(
                 env, "HUB_AUDIT_CHECKPOINT_SECONDS", _int_between(1, 86_400), 300
             ),
+            key_encryption_key=_read(env, "HUB_KEY_ENCRYPTION_KEY", _kek, None),
+            key_encryption_key_file=_read(env, "HUB_KEY_ENCRYPTION_KEY_FILE", _path, None),
+            key_refresh_seconds=_read(env, "HUB_KEY_REFRESH_SECONDS", _int_between(1, 3600), 60),
+            session_idle_seconds=_read(
+                env, "HUB_SESSION_IDLE_SECONDS", _int_between(60, 86_400), 900
+            ),
+            session_max_seconds=_read(
+                env, "HUB_SESSION_MAX_SECONDS", _int_between(300, 604_800), 36_000
+            ),
+            oauth_issuer=_read(env, "HUB_OAUTH_ISSUER", _issuer, None),
+            token_lifetime_seconds=_read(
+                env, "HUB_TOKEN_LIFETIME_SECONDS", _int_between(30, 600), 600
+            ),
+            oauth_state_seconds=_read(env, "HUB_OAUTH_STATE_SECONDS", _int_between(1, 30), 5),
+            policy_path=_read(env, "HUB_POLICY_PATH", _path, None) or default_policy_path(),
+            api_rate_limit=_read(env, "HUB_API_RATE_LIMIT", _rate, "1200/minute"),
+            rate_limit_storage=_read(env, "HUB_RATE_LIMIT_STORAGE", _rate_storage, "memory://"),
+            policy_check_seconds=_read(env, "HUB_POLICY_CHECK_SECONDS", _int_between(1, 3600), 10),
         )
 
 
@@ -108,8 +162,40 @@ def _database_url(raw: str) -> str:
     raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
 
 
+def _issuer(raw: str) -> str | None:
+    # RFC 8414 §2: an https URL without query or fragment; plain http only on loopback.
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(raw)
+    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not (parts.scheme == "https" or loopback) or not parts.hostname:
+        raise ValueError(f"must be an https URL (http only on loopback); got {raw!r}")
+    if parts.query or parts.fragment:
+        raise ValueError("must have no query or fragment")
+    return raw.rstrip("/")
+
+
 def _path(raw: str) -> Path | None:
     return Path(raw).resolve()
+
+
+def _rate(raw: str) -> str:
+    from limits import parse
+
+    parse(raw)  # its ValueError says what is wrong ("600/minute", "10 per second")
+    return raw
+
+
+def _rate_storage(raw: str) -> str:
+    if not raw.startswith(("memory://", "redis://", "rediss://")):
+        raise ValueError("must be memory:// or a redis:// URL")
+    return raw
+
+
+def _kek(raw: str) -> bytes | None:
+    from hub.crypto.kek import decode_secret
+
+    return decode_secret(raw)  # its ValueError never quotes the value: it is a secret
 
 
 def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:

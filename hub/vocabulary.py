@@ -317,3 +317,37 @@ class FollowUpKind(StrEnum):
 
     NOTIFY_OWNER = "NOTIFY_OWNER"
     REVIEW = "REVIEW"
+
+
+class Purpose(StrEnum):
+    """The purposes of use a reader states (policies/schema.yaml `purpose`); consent names them."""
+
+    RISK_MANAGEMENT = "RISK_MANAGEMENT"
+    MAPPA_MEETING = "MAPPA_MEETING"
+    SAFEGUARDING = "SAFEGUARDING"
+    DISCLOSURE_DECISION = "DISCLOSURE_DECISION"
+    COSA_SUPPORT = "COSA_SUPPORT"
+    AUDIT_OVERSIGHT = "AUDIT_OVERSIGHT"
+    SUBJECT_ACCESS = "SUBJECT_ACCESS"
+
+
+class ConsentMethod(StrEnum):
+    """How the person gave consent (domain.md §8 Consent.method)."""
+
+    WRITTEN = "WRITTEN"
+    VERBAL = "VERBAL"
+    ELECTRONIC = "ELECTRONIC"
+
+
+class ConsentTaskKind(StrEnum):
+    """What a consent withdrawal leaves others to do (R-29 b, c)."""
+
+    RECIPIENT_NOTICE = "RECIPIENT_NOTICE"  # a recipient is told; it must stop passing items on
+    PUBLIC_INTEREST_REVIEW = "PUBLIC_INTEREST_REVIEW"  # the controller decides on a new basis
+
+
+class DeadLetterStatus(StrEnum):
+    """A message the hub could not take (hub.ingest): kept until replayed."""
+
+    OPEN = "OPEN"
+    REPLAYED = "REPLAYED"  # accepted on replay; the receipt names what it wrote

@@ -1,9 +1,22 @@
 """The shared case record. Importing this package registers every table on Base.metadata."""
 
+import hub.accounts.models  # credentials and sessions live with accounts
+import hub.ingest.models  # receipts and dead letters live with ingest
+import hub.oauth.model  # noqa: F401  (the OAuth tables live with the OAuth server)
 from hub.models.access import AccessFollowUp
 from hub.models.agency import Agency, User, UserRole
 from hub.models.audit import AuditCheckpoint, AuditLogHead, AuditRecord, AuditSigningKey
 from hub.models.case import CaseChange, CaseMembership, MappaCase
+from hub.models.consent import (
+    Consent,
+    ConsentRecipient,
+    ConsentTask,
+    ItemDisseminationFlag,
+    PublicInterestDecision,
+    PublicInterestItem,
+    PublicInterestRecipient,
+)
+from hub.models.idempotency import IdempotentResponse
 from hub.models.item import InformationItem, ItemAnnotation, ItemNamedAgency
 from hub.models.notification import NotificationEvent, NotificationRequirement
 from hub.models.order import CivilOrder, OrderProhibition
@@ -21,9 +34,14 @@ __all__ = [
     "CaseChange",
     "CaseMembership",
     "CivilOrder",
+    "Consent",
+    "ConsentRecipient",
+    "ConsentTask",
     "DuplicateReview",
+    "IdempotentResponse",
     "InformationItem",
     "ItemAnnotation",
+    "ItemDisseminationFlag",
     "ItemNamedAgency",
     "MappaCase",
     "NotificationEvent",
@@ -32,6 +50,9 @@ __all__ = [
     "Person",
     "PersonIdentifier",
     "PersonName",
+    "PublicInterestDecision",
+    "PublicInterestItem",
+    "PublicInterestRecipient",
     "RiskAssessment",
     "User",
     "UserRole",
