@@ -51,7 +51,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/hadolint docker/Dockerfile
 
 bench: $(VENV)/.installed-dev
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance node_modules $(ASSETS) .pytest_cache .mypy_cache .ruff_cache .hypothesis

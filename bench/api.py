@@ -32,7 +32,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,27 +39,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import make_url, select, text
+from _support import scratch_database
+from sqlalchemy import select
 
 from hub.db import make_engine
 from hub.models import Agency, CaseMembership
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HUB = [sys.executable, "-m", "hub.cli"]
-
-
-@contextmanager
-def database() -> Iterator[str]:
-    name = f"hub_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(DEFAULT_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(DEFAULT_SERVER).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def hub(env: dict[str, str], *args: str) -> str:
@@ -174,7 +159,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=50)
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()}")
-    with database() as url, tempfile.TemporaryDirectory() as instance:
+    with scratch_database() as url, tempfile.TemporaryDirectory() as instance:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         env.update(HUB_DATABASE_URL=url, HUB_INSTANCE_PATH=instance)
         hub(env, "audit", "keygen")

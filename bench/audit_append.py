@@ -30,8 +30,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _support import scratch_database
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -49,8 +49,6 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
-    make_url,
-    text,
 )
 from sqlalchemy.orm import Session
 
@@ -65,7 +63,6 @@ from hub.db import UTCDateTime, make_engine, utcnow
 from hub.models import AuditRecord
 from hub.vocabulary import AuditOperation, Role
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_SINGLE = 5_000
 TARGET_BATCH = 50_000
 WARM_UP = 200
@@ -308,23 +305,6 @@ def baseline_batches(engine: Engine, table: Table, rows: list[dict[str, Any]], s
 # --- database set-up ------------------------------------------------------------------
 
 
-@contextmanager
-def benchmark_database(url: str | None) -> Iterator[str]:
-    if url is not None:
-        yield url
-        return
-    name = f"hub_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(DEFAULT_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(DEFAULT_SERVER).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def server_settings(engine: Engine) -> dict[str, str]:
     if engine.dialect.name != "postgresql":
         with engine.connect() as connection:
@@ -352,7 +332,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1_000)
     args = parser.parse_args()
 
-    with benchmark_database(args.database_url) as url:
+    with scratch_database(args.database_url) as url:
         migrations.upgrade(url)
         engine = make_engine(url)
         try:

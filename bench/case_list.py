@@ -30,15 +30,15 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, func, insert, make_url, select, text
+from _support import scratch_database
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from hub import migrations
@@ -51,7 +51,6 @@ from hub.policy import PolicySet
 from hub.settings import default_policy_path
 from hub.vocabulary import MembershipRole
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_P95_MS = 100.0
 PAGE = 50
 TODAY = datetime.now(UTC).date()  # what the gate takes as today
@@ -62,23 +61,6 @@ READERS = [
     ("mosovo", "RISK_MANAGEMENT"),
     ("csc.rep", "SAFEGUARDING"),
 ]
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[str]:
-    if url is not None:
-        yield url
-        return
-    name = f"hub_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(DEFAULT_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(DEFAULT_SERVER).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def existing(engine: Engine) -> DemoOrganisation | None:
@@ -191,7 +173,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(7)
     print(f"load average at start: {os.getloadavg()}")
-    with database(args.database_url) as url, using(Keyring.generate()):
+    with scratch_database(args.database_url) as url, using(Keyring.generate()):
         migrations.upgrade(url)
         engine = make_engine(url, pool_size=2)
         started = time.perf_counter()

@@ -36,7 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, insert, make_url, select, text
+from _support import scratch_database
+from sqlalchemy import Engine, insert, make_url, select
 from sqlalchemy.orm import Session
 
 from hub import crypto, migrations
@@ -51,7 +52,6 @@ from hub.services.cases import CaseOpening, LevelDecision, open_case
 from hub.services.items import ItemInput, record_item
 from hub.services.people import NameInput, PersonInput, register_person
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_FIELDS = 1_000_000
 TARGET_SECONDS = 60.0
 SAMPLES = {
@@ -65,23 +65,12 @@ SAMPLES = {
 
 @contextmanager
 def database(url: str | None, sqlite: bool) -> Iterator[str]:
-    if url:
-        yield url
-        return
-    if sqlite:
+    if sqlite and not url:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{folder}/bench.sqlite3"
         return
-    name = f"hub_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(DEFAULT_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(DEFAULT_SERVER).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(url) as chosen:
+        yield chosen
 
 
 def per_call_us(work: Callable[[], object], seconds: float = 1.0) -> float:

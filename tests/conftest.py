@@ -8,12 +8,11 @@ never silently falls back to SQLite).
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from hub import migrations
 from hub.crypto import Keyring, using
 from hub.db import make_engine
 from hub.demo.agencies import DemoOrganisation, create_organisation
+from tests.helpers import scratch_database
 
 
 def _configured_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -97,20 +97,5 @@ def org(session: Session) -> DemoOrganisation:
 @pytest.fixture
 def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A second, empty database on the same server, for tests that migrate or serve."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-        return
-    name = f"hub_scratch_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(database_url, tmp_path) as url:
+        yield url

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select, text
 from sqlalchemy.orm import Session
 
+from hub.db import make_engine
 from hub.demo.agencies import DemoOrganisation
 from hub.models import AuditRecord, MappaCase, Person
 from hub.services.cases import CaseOpening, LevelDecision, open_case
@@ -79,3 +87,47 @@ def audit_documents(session: Session, **filters: Any) -> list[dict[str, Any]]:
     rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq)).all()
     documents = [json.loads(r.canonical) for r in rows]
     return [d for d in documents if all(d.get(k) == v for k, v in filters.items())]
+
+
+@contextmanager
+def scratch_database(database_url: str, folder: Path) -> Iterator[str]:
+    """A second, empty database beside the test database: a file in `folder` on SQLite, a new
+    database on the same PostgreSQL server (dropped afterwards). For tests that migrate,
+    commit for real, or serve the hub from another process."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{folder / 'scratch.sqlite3'}"
+        return
+    name = f"hub_scratch_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(
+        url.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def hub_env(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `hub` command run as an operator would: this machine's, minus
+    any HUB_* of the developer's, plus the given database and instance folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_DATABASE_URL=database_url, HUB_INSTANCE_PATH=str(instance), **extra)
+    return env
+
+
+def run_hub(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The real `hub` command in its own process (exit code, stdout and stderr kept)."""
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )

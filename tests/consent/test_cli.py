@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,26 +11,15 @@ from sqlalchemy import select
 from hub.db import make_engine
 from hub.models import AuditRecord, InformationItem, MappaCase
 from hub.vocabulary import AuditOperation, Category
-
-
-def _hub(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+from tests.helpers import hub_env, run_hub
 
 
 def test_r29_r30_the_operator_records_withdraws_reports_and_exchanges_consents(
     scratch_database_url: str, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(HUB_DATABASE_URL=scratch_database_url, HUB_INSTANCE_PATH=str(tmp_path))
-    assert _hub(["db", "upgrade"], env).returncode == 0
-    loaded = _hub(["demo", "load", "--count", "30", "--seed", "4"], env)
+    env = hub_env(scratch_database_url, tmp_path)
+    assert run_hub(["db", "upgrade"], env).returncode == 0
+    loaded = run_hub(["demo", "load", "--count", "30", "--seed", "4"], env)
     assert loaded.returncode == 0, loaded.stderr
     engine = make_engine(scratch_database_url)
     try:
@@ -48,7 +34,7 @@ def test_r29_r30_the_operator_records_withdraws_reports_and_exchanges_consents(
         engine.dispose()
     person = ["--person", str(person_id)]
 
-    recorded = _hub(
+    recorded = run_hub(
         ["consent", "record", "--by", "health.rep", *person, "--category", "HEALTH",
          "--recipient", "DEMO-PRB", "--recipient", "DEMO-POL", "--purpose", "RISK_MANAGEMENT",
          "--method", "WRITTEN", "--given-at", "2026-01-05T10:00:00Z"],
@@ -57,11 +43,11 @@ def test_r29_r30_the_operator_records_withdraws_reports_and_exchanges_consents(
     assert recorded.returncode == 0, recorded.stderr
     consent_id = recorded.stdout.split()[1]
 
-    listed = _hub(["consent", "list", "--by", "offender.manager", *person, "--json"], env)
+    listed = run_hub(["consent", "list", "--by", "offender.manager", *person, "--json"], env)
     assert listed.returncode == 0, listed.stderr
     assert [json.loads(line)["state"] for line in listed.stdout.splitlines()] == ["ACTIVE"]
 
-    bad = _hub(["consent", "record", "--by", "health.rep", *person, "--category", "HEALTH",
+    bad = run_hub(["consent", "record", "--by", "health.rep", *person, "--category", "HEALTH",
                 "--recipient", "DEMO-NOPE", "--purpose", "RISK_MANAGEMENT", "--method", "WRITTEN"],
                env)  # fmt: skip
     assert bad.returncode == 1
@@ -70,24 +56,24 @@ def test_r29_r30_the_operator_records_withdraws_reports_and_exchanges_consents(
     )
 
     exported = tmp_path / "consents.json"
-    out = _hub(
+    out = run_hub(
         ["consent", "export-fhir", "--by", "health.rep", *person, "--output", str(exported)], env
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(exported.read_text())["entry"][0]["resource"]["status"] == "active"
-    again = _hub(["consent", "import-fhir", str(exported), "--by", "health.rep"], env)
+    again = run_hub(["consent", "import-fhir", str(exported), "--by", "health.rep"], env)
     assert again.returncode == 1
     assert again.stderr.startswith("hub: error: entry[0].resource.id:")
 
-    withdrawn = _hub(
+    withdrawn = run_hub(
         ["consent", "withdraw", consent_id, "--by", "health.rep", "--reason", "Withdrew"], env
     )
     assert withdrawn.returncode == 0, withdrawn.stderr
     assert "public-interest review task" in withdrawn.stdout
-    history = _hub(["consent", "history", "--by", "health.rep", *person, "--json"], env)
+    history = run_hub(["consent", "history", "--by", "health.rep", *person, "--json"], env)
     events = [json.loads(line)["event"] for line in history.stdout.splitlines()]
     assert events == ["CONSENT_GIVEN", "CONSENT_WITHDRAWN"]
-    report = _hub(["consent", "basis-report", "--by", "health.rep", *person], env)
+    report = run_hub(["consent", "basis-report", "--by", "health.rep", *person], env)
     assert report.returncode == 0, report.stderr
     assert (
         report.stdout.splitlines()[-1].endswith("disclosures (none)") or "CONSENT" in report.stdout
@@ -100,12 +86,14 @@ def test_r29_r30_the_operator_records_withdraws_reports_and_exchanges_consents(
                 "Relapse is the earliest warning of harm to the named adult",
                 "--review-by", review_by, "--patient-not-informed",
                 "--reason-not-informed", "Telling him would raise the risk"]  # fmt: skip
-    refused = _hub([*decision[:2], "--by", "chair.l3", *decision[2:]], env)
+    refused = run_hub([*decision[:2], "--by", "chair.l3", *decision[2:]], env)
     assert refused.returncode == 1
     assert refused.stderr.startswith("hub: error: R-30 (decided_by):")
-    made = _hub([*decision[:2], "--by", "health.discloser", *decision[2:]], env)
+    made = run_hub([*decision[:2], "--by", "health.discloser", *decision[2:]], env)
     assert made.returncode == 0, made.stderr
-    listed = _hub(["public-interest", "list", "--by", "offender.manager", *person, "--json"], env)
+    listed = run_hub(
+        ["public-interest", "list", "--by", "offender.manager", *person, "--json"], env
+    )
     assert [json.loads(line)["state"] for line in listed.stdout.splitlines()] == ["ACTIVE"]
 
     # The chair's refusal was committed, though the write it refused was not.

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from hub.gate.cli import policy
 from hub.models import AuditRecord, InformationItem, MappaCase
 from hub.vocabulary import AuditOperation, Category
 from tests.gate.conftest import POLICIES
+from tests.helpers import hub_env, run_hub
 
 # A corner of the request space: reads of items of the reader's own agency, with and without a
 # purpose. Small enough to explore in well under a second, wide enough to catch R-21 dropped.
@@ -122,9 +120,8 @@ def test_a_malformed_policy_is_refused_naming_file_rule_and_path(
         path.read_text(encoding="utf-8").replace("value: COSA_SUPPORT", "value: 7"),
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env["HUB_INSTANCE_PATH"] = str(tmp_path)
-    result = _hub(["policy", "test", "--policies", str(policies)], env)
+    env = hub_env("sqlite://", tmp_path)  # no database is opened: the policy does not load
+    result = run_hub(["policy", "test", "--policies", str(policies)], env)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
@@ -136,24 +133,12 @@ def test_a_malformed_policy_is_refused_naming_file_rule_and_path(
 # -- explain: the real command against a real, demo-loaded database ----------------------------
 
 
-def _hub(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
 def test_explain_shows_a_readers_view_field_by_field_without_values(
     scratch_database_url: str, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(HUB_DATABASE_URL=scratch_database_url, HUB_INSTANCE_PATH=str(tmp_path))
-    assert _hub(["db", "upgrade"], env).returncode == 0
-    loaded = _hub(["demo", "load", "--count", "6", "--seed", "4"], env)
+    env = hub_env(scratch_database_url, tmp_path)
+    assert run_hub(["db", "upgrade"], env).returncode == 0
+    loaded = run_hub(["demo", "load", "--count", "6", "--seed", "4"], env)
     assert loaded.returncode == 0, loaded.stderr
     engine = make_engine(scratch_database_url)
     try:
@@ -166,7 +151,7 @@ def test_explain_shows_a_readers_view_field_by_field_without_values(
     assert case_id is not None
 
     # a COSA coordinator asking about a case (not a circle profile) gets nothing.
-    cosa = _hub(
+    cosa = run_hub(
         ["policy", "explain", "--as", "DEMO-COSA/COSA_COORDINATOR", "--purpose", "COSA_SUPPORT",
          "--case", str(case_id), "--json"],
         env,
@@ -179,7 +164,7 @@ def test_explain_shows_a_readers_view_field_by_field_without_values(
     assert any("R-51" in line for line in records[0]["explanation"])
 
     # The lead's offender manager sees the case; the output names fields, never values.
-    om = _hub(
+    om = run_hub(
         ["policy", "explain", "--as", "DEMO-PRB/OFFENDER_MANAGER", "--purpose",
          "RISK_MANAGEMENT", "--case", str(case_id)],
         env,
@@ -209,9 +194,8 @@ def test_explain_shows_a_readers_view_field_by_field_without_values(
 def test_explain_refuses_a_reader_that_cannot_exist(
     scratch_database_url: str, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(HUB_DATABASE_URL=scratch_database_url, HUB_INSTANCE_PATH=str(tmp_path))
-    bad_form = _hub(
+    env = hub_env(scratch_database_url, tmp_path)
+    bad_form = run_hub(
         ["policy", "explain", "--as", "DEMO-POL", "--purpose", "RISK_MANAGEMENT",
          "--case", "00000000-0000-0000-0000-000000000001"],
         env,
@@ -219,7 +203,7 @@ def test_explain_refuses_a_reader_that_cannot_exist(
     assert bad_form.returncode == 1
     assert bad_form.stderr.startswith("hub: error: --as:")
     assert "AGENCY_CODE/ROLE" in bad_form.stderr
-    bad_role = _hub(
+    bad_role = run_hub(
         ["policy", "explain", "--as", "DEMO-POL/JESTER", "--purpose", "RISK_MANAGEMENT",
          "--case", "00000000-0000-0000-0000-000000000001"],
         env,

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,9 +20,8 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
-from sqlalchemy import make_url, text
 
-from hub.db import make_engine
+from tests.helpers import scratch_database
 
 HUB = [sys.executable, "-m", "hub.cli"]
 
@@ -42,23 +40,8 @@ def ok(env: dict[str, str], *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def scratch_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('served') / 'hub.sqlite3'}"
-        return
-    name = f"hub_scratch_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(database_url, tmp_path_factory.mktemp("served")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
