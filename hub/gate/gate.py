@@ -238,12 +238,14 @@ class Gate:
         page: int = 1,
         per_page: int = 50,
         after: ListPosition | None = None,
+        due_before: date | None = None,
     ) -> CasePage:
         """A page of the cases `reader` may list, soonest review first.
 
         `page` counts pages from the start (the chairs' UI); `after` continues from the last
         case of a previous page (the API's cursor), which stays fast however deep it goes
-        and does not skip or repeat cases when others are added meanwhile.
+        and does not skip or repeat cases when others are added meanwhile. `due_before` keeps
+        only the cases whose next review falls before that date (the overdue reviews, R-06).
         """
         if page < 1:
             raise_invalid("page", "must be 1 or more")
@@ -253,6 +255,8 @@ class Gate:
             raise_invalid("per_page", f"must be between 1 and {MAX_PER_PAGE}")
         today = _today(reader)
         visible = case_filter(self.policy, reader, "list", today)
+        if due_before is not None:
+            visible = and_(visible, MappaCase.next_review_due < due_before)
         # Counting every visible case of a large area costs more than the page itself
         # (bench/case_list.py); past the cap a reader is told "more than", never a wrong number.
         found = select(MappaCase.id).where(visible).limit(self.count_cap + 1).subquery()

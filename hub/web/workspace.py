@@ -112,16 +112,17 @@ def case(case_id: str) -> ResponseReturnValue:
 def overdue_reviews() -> ResponseReturnValue:
     """R-06, scenario 3: the cases whose review date has passed, among those listable.
 
-    The list comes soonest review first, so the overdue cases are its first pages: this
-    walks them and stops at the first case not yet due.
+    Filtered in the database (`due_before`), so only the overdue cases are listed, and only
+    they are audited as consulted.
     """
     number = _page_number()
     session = db_session()
-    page = gate().list_cases(session, web_reader(_purpose()), page=number, per_page=PER_PAGE)
-    session.commit()
     now = today()
-    late = [v for v in page.cases if present.review_overdue(v, now)]
-    more = len(late) == len(page.cases) and page.following is not None
+    reader = web_reader(_purpose())
+    page = gate().list_cases(session, reader, page=number, per_page=PER_PAGE, due_before=now)
+    session.commit()
+    late = page.cases
+    more = page.following is not None
     return _render(
         "workspace/overdue.html",
         cases=late,

@@ -17,7 +17,7 @@ from hub.gate.resources import case_resource
 from hub.models import CaseMembership, MappaCase
 from hub.vocabulary import MembershipRole
 from tests.gate.conftest import ReaderFor
-from tests.helpers import TODAY, new_case
+from tests.helpers import TODAY, audit_documents, new_case
 
 USERS = [username for username, *_ in STAFF]
 AGENCIES = sorted({code for _, _, code, _ in STAFF})
@@ -166,3 +166,18 @@ def test_relationships_asked_about_by_many_rules_filter_with_one_membership_test
     assert str(clause).count("EXISTS") == 1
     nothing = case_filter(gate.policy, reader_for("coordinator", None), "list", TODAY)
     assert str(nothing) == "false"  # no purpose, no data, and no query worth running
+
+
+def test_r06_overdue_reviews_are_filtered_in_the_database_and_only_they_are_audited(
+    session: Session, org: DemoOrganisation, gate: Gate, reader_for: ReaderFor
+) -> None:
+    late = new_case(session, org, category=1, level=2, next_review_due=TODAY - timedelta(days=3))
+    new_case(session, org, category=1, level=2, next_review_due=TODAY + timedelta(days=3))
+    new_case(session, org)
+    session.flush()
+    reader = reader_for("offender.manager")
+    page = gate.list_cases(session, reader, per_page=200, due_before=TODAY)
+    assert [v.id for v in page.cases] == [late.id]
+    assert page.total == 1
+    consulted = audit_documents(session, operation="CONSULT", record_type="mappa_case")
+    assert {d["case"] for d in consulted} == {str(late.id)}
