@@ -78,6 +78,9 @@ def install(app: Flask, settings: Settings) -> None:
     api.register_blueprint(cases, url_prefix=f"{PREFIX}/cases")
     api.register_blueprint(items, url_prefix=PREFIX)
     from hub.api.audit import audit
+    from hub.api.consents import consents
+
+    api.register_blueprint(consents, url_prefix=PREFIX)
 
     api.register_blueprint(audit, url_prefix=f"{PREFIX}/audit")
 

@@ -22,9 +22,18 @@ def person(session: Session, person_id: object, field: str) -> Person:
     return found
 
 
-def staff(session: Session, user_id: uuid.UUID | None, field: str) -> uuid.UUID | None:
-    if user_id is not None and session.get(User, user_id) is None:
+def staff(
+    session: Session, user_id: uuid.UUID | None, field: str, agency_id: uuid.UUID
+) -> uuid.UUID | None:
+    """A member of the controller's own staff: another agency's person cannot take or record
+    its patients' consent decisions."""
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None:
         raise InvalidInput(field, "no such user")
+    if user.agency_id != agency_id:
+        raise InvalidInput(field, "must be a member of the controller's staff")
     return user_id
 
 

@@ -68,7 +68,7 @@ def record_consent(session: Session, actor: Actor, details: ConsentInput) -> Con
         if expires_at <= given_at:
             raise InvalidInput("expires_at", "must be after given_at")
     note = optional_text(details.capacity_note, "capacity_note", max_length=2000)
-    recorded_by = staff(session, details.recorded_by, "recorded_by") or _named_user(
+    recorded_by = staff(session, details.recorded_by, "recorded_by", controller.id) or _named_user(
         actor, "recorded_by"
     )
     if details.id is not None and session.get(Consent, details.id) is not None:
@@ -135,7 +135,9 @@ def withdraw_consent(
     if moment < consent.given_at:
         raise InvalidInput("withdrawn_at", "cannot be before the consent was given")
     cleaned = required_text(reason, "withdrawal_reason", max_length=2000)
-    by = staff(session, withdrawn_by, "withdrawn_by") or _named_user(actor, "withdrawn_by")
+    by = staff(session, withdrawn_by, "withdrawn_by", consent.controller_agency_id) or _named_user(
+        actor, "withdrawn_by"
+    )
     consent.withdrawn_at = moment
     consent.withdrawn_by = by
     consent.withdrawal_reason = cleaned
