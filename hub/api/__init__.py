@@ -16,7 +16,9 @@ from werkzeug.exceptions import HTTPException
 from hub.api.problems import field_errors, problem
 from hub.api.reading import PurposeMissing
 from hub.api.schemas import Problem
+from hub.app import db_session
 from hub.audit.proofs import LogTampered
+from hub.consent.public_interest import AuditedRefusal
 from hub.errors import InvalidInput, NotFound
 from hub.gate.writes import WriteRefused
 from hub.settings import Settings
@@ -81,6 +83,16 @@ def install(app: Flask, settings: Settings) -> None:
     from hub.api.consents import consents
 
     api.register_blueprint(consents, url_prefix=PREFIX)
+    from hub.api.decisions import decisions
+
+    api.register_blueprint(decisions, url_prefix=PREFIX)
+
+    @app.errorhandler(AuditedRefusal)
+    def audited_refusal(error: AuditedRefusal) -> Response:
+        # The refusal's DENY entry is the only change pending: it is evidence, keep it.
+        db_session().commit()
+        errors = [{"field": error.field, "detail": error.problem}]
+        return problem(403, "forbidden", str(error), errors=errors)
 
     api.register_blueprint(audit, url_prefix=f"{PREFIX}/audit")
 
