@@ -159,8 +159,7 @@ class Gate:
     def _case_records(self, session: Session, reader: Reader, case: MappaCase) -> list[_Asked]:
         """The case, its person and its current items, as the policy sees them for `reader`."""
         actor = reader.actor
-        members = _memberships(session, [case.id])
-        relationships = case_relationships(actor, members.get(case.id, ()), _today(reader))
+        relationships = relationships_to(session, reader, case)
         asked = [
             _Asked(
                 case_resource(case, actor, relationships),
@@ -400,6 +399,12 @@ class Gate:
             case_id=None,
         )
         audit.write(session, [entry])
+
+
+def relationships_to(session: Session, reader: Reader, case: MappaCase) -> frozenset[str]:
+    """How `reader` stands to one case today, from its current memberships."""
+    members = _memberships(session, [case.id])
+    return case_relationships(reader.actor, members.get(case.id, ()), _today(reader))
 
 
 def _memberships(

@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from hub.errors import HubError
 from hub.gate import audit
-from hub.gate.gate import Gate, _memberships, _today, not_found
+from hub.gate.gate import Gate, not_found, relationships_to
 from hub.gate.reader import Reader
-from hub.gate.relationships import case_relationships
 from hub.gate.views import View
 from hub.models import InformationItem, MappaCase
 from hub.policy import Decision, RequireJustification, enforce
@@ -53,8 +52,7 @@ def authorise(
     The caller commits the DENY (and nothing else) before answering: the refusal is evidence.
     """
     case = target.case
-    members = _memberships(session, [case.id])
-    relationships = case_relationships(reader.actor, members.get(case.id, ()), _today(reader))
+    relationships = relationships_to(session, reader, case)
     item = target.item
     owner = item.owning_agency_id if item is not None else reader.actor.agency_id
     category = item.category.value if item is not None else target.category
@@ -92,7 +90,7 @@ def authorise(
     )
     entry.extra["action"] = action
     audit.write(session, [entry])
-    if not _may_see(gate, session, reader, case):
+    if not _may_see(gate, reader, case, relationships):
         raise not_found("case")
     raise WriteRefused(decision.explanation.summary, decision)
 
@@ -116,11 +114,9 @@ def item_for_write(
     return session.get_one(MappaCase, item.case_id), item
 
 
-def _may_see(gate: Gate, session: Session, reader: Reader, case: MappaCase) -> bool:
+def _may_see(gate: Gate, reader: Reader, case: MappaCase, relationships: frozenset[str]) -> bool:
     from hub.gate.resources import case_resource
 
-    members = _memberships(session, [case.id])
-    relationships = case_relationships(reader.actor, members.get(case.id, ()), _today(reader))
     resource = case_resource(case, reader.actor, relationships)
     request = {**reader.attributes(), **resource.attributes, "action": "read"}
     return gate.policy.decide(request).permitted
@@ -133,8 +129,7 @@ def read_item(gate: Gate, session: Session, reader: Reader, item_id: uuid.UUID) 
         gate._deny_missing(session, reader, "information_item", item_id)
         raise not_found("item")
     case = session.get_one(MappaCase, item.case_id)
-    members = _memberships(session, [case.id])
-    relationships = case_relationships(reader.actor, members.get(case.id, ()), _today(reader))
+    relationships = relationships_to(session, reader, case)
     asked = [
         a for a in gate._items(session, reader, case, relationships) if a.resource.id == item.id
     ]
