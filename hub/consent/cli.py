@@ -232,15 +232,30 @@ def basis_report(username: str, person_id: str, as_json: bool) -> None:
             click.echo(f"{len(rows)} disclosures ({counts})")
 
 
-@consent.command("export-fhir", help="The agency's consents from the person as a FHIR R4 Bundle.")
+_FHIR_VERSION = click.option(
+    "--fhir-version",
+    type=click.Choice(["R4", "R5"]),
+    default="R4",
+    show_default=True,
+    help="The FHIR release of the file: a file does not say which it is.",
+)
+
+
+@consent.command("export-fhir", help="The agency's consents from the person as a FHIR Bundle.")
 @_by
 @_person
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def export_fhir(username: str, person_id: str, output: Path | None) -> None:
+@_FHIR_VERSION
+def export_fhir(username: str, person_id: str, output: Path | None, fhir_version: str) -> None:
     from hub.consent.exchange import export_consents
 
     with _session() as session:
-        bundle = export_consents(session, _actor(session, username), _uuid(person_id, "--person"))
+        bundle = export_consents(
+            session,
+            _actor(session, username),
+            _uuid(person_id, "--person"),
+            fhir_version="R5" if fhir_version == "R5" else "R4",
+        )
     text = json.dumps(bundle, indent=2, sort_keys=True)
     if output is None:
         click.echo(text)
@@ -249,10 +264,11 @@ def export_fhir(username: str, person_id: str, output: Path | None) -> None:
         click.echo(f"{len(bundle['entry'])} consents written to {output}")
 
 
-@consent.command("import-fhir", help="Record the consents of a FHIR R4 Consent or Bundle file.")
+@consent.command("import-fhir", help="Record the consents of a FHIR Consent or Bundle file.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_by
-def import_fhir(file: Path, username: str) -> None:
+@_FHIR_VERSION
+def import_fhir(file: Path, username: str, fhir_version: str) -> None:
     from hub.consent.exchange import import_consents
 
     try:
@@ -260,7 +276,12 @@ def import_fhir(file: Path, username: str) -> None:
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("FILE", f"is not JSON: {type(exc).__name__}") from None
     with _session() as session:
-        imported = import_consents(session, _actor(session, username), data)
+        imported = import_consents(
+            session,
+            _actor(session, username),
+            data,
+            fhir_version="R5" if fhir_version == "R5" else "R4",
+        )
         click.echo(f"{len(imported)} consents imported: {', '.join(str(c.id) for c in imported)}")
 
 

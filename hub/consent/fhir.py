@@ -1,5 +1,5 @@
 """Consents as FHIR R4 Consent resources, validated with `fhir.resources` (its R4B models: the
-Consent resource is unchanged from R4).
+Consent resource is unchanged from R4). R5 is in `hub.consent.fhir_r5`.
 
 The mapping, faithful both ways (docs/consent.md has the table):
 
@@ -18,54 +18,34 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from fhir.resources.R4B.consent import Consent as FhirConsent
 from pydantic import ValidationError
 
+from hub.consent.fhir_parts import (
+    CATEGORY_SYSTEM,
+    CONSENT_CATEGORY,
+    OPT_IN,
+    PRIVACY_SCOPE,
+    PURPOSE_SYSTEM,
+    RECIPIENT_ROLE,
+    FhirConsentRecord,
+    agency_ref,
+    agency_reference,
+    codes,
+    extension_map,
+    extensions,
+    hub_id,
+    method_of,
+    string_extension,
+    tail,
+    user_ref,
+    validation_path,
+)
 from hub.errors import InvalidInput
 from hub.models import Agency, Consent
-
-EXTENSION = "https://mappa-hub.invalid/fhir/StructureDefinition/"
-CATEGORY_SYSTEM = "https://mappa-hub.invalid/fhir/CodeSystem/data-category"
-PURPOSE_SYSTEM = "https://mappa-hub.invalid/fhir/CodeSystem/purpose-of-use"
-AGENCY_SYSTEM = "https://mappa-hub.invalid/fhir/NamingSystem/agency-code"
-_SCOPE = {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}
-_CATEGORY = {"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}
-_OPT_IN = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}
-_RECIPIENT = {
-    "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-    "code": "IRCP",
-    "display": "information recipient",
-}
-
-
-@dataclass(frozen=True)
-class FhirConsentRecord:
-    """Everything a hub consent holds, as read from a FHIR Consent."""
-
-    id: uuid.UUID
-    subject_person_id: uuid.UUID
-    controller: AgencyRef
-    categories: list[str]
-    purposes: list[str]
-    recipients: list[AgencyRef]
-    given_at: datetime
-    expires_at: datetime | None
-    method: str
-    capacity_note: str | None
-    recorded_by: uuid.UUID | None
-    withdrawn_at: datetime | None
-    withdrawn_by: uuid.UUID | None
-    withdrawal_reason: str | None
-
-
-@dataclass(frozen=True)
-class AgencyRef:
-    id: uuid.UUID | None
-    code: str | None
 
 
 def to_fhir(consent: Consent, agencies: dict[uuid.UUID, Agency]) -> dict[str, Any]:
@@ -77,40 +57,28 @@ def to_fhir(consent: Consent, agencies: dict[uuid.UUID, Agency]) -> dict[str, An
         "type": "permit",
         "period": period,
         "actor": [
-            {"role": {"coding": [_RECIPIENT]}, "reference": _agency(agencies[a])}
+            {"role": {"coding": [RECIPIENT_ROLE]}, "reference": agency_reference(agencies[a])}
             for a in consent.recipient_ids
         ],
         "purpose": [{"system": PURPOSE_SYSTEM, "code": p.value} for p in consent.purposes],
         "class": [{"system": CATEGORY_SYSTEM, "code": c.value} for c in consent.categories],
     }
-    extensions = [{"url": EXTENSION + "consent-method", "valueCode": consent.method.value}]
-    extensions.append(_user_extension("recorded-by", consent.recorded_by))
-    if consent.capacity_note:
-        extensions.append(
-            {"url": EXTENSION + "capacity-note", "valueString": consent.capacity_note}
-        )
     if consent.withdrawn_at is not None:
         provision["provision"] = [
             {"type": "deny", "period": {"start": consent.withdrawn_at.isoformat()}}
         ]
-        if consent.withdrawn_by is not None:
-            extensions.append(_user_extension("withdrawn-by", consent.withdrawn_by))
-        if consent.withdrawal_reason:
-            extensions.append(
-                {"url": EXTENSION + "withdrawal-reason", "valueString": consent.withdrawal_reason}
-            )
     resource = {
         "resourceType": "Consent",
         "id": str(consent.id),
-        "extension": extensions,
+        "extension": extensions(consent),
         "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{consent.id}"}],
         "status": "inactive" if consent.withdrawn_at is not None else "active",
-        "scope": {"coding": [_SCOPE]},
-        "category": [{"coding": [_CATEGORY]}],
+        "scope": {"coding": [PRIVACY_SCOPE]},
+        "category": [{"coding": [CONSENT_CATEGORY]}],
         "patient": {"reference": f"Patient/{consent.subject_person_id}"},
         "dateTime": consent.given_at.isoformat(),
-        "organization": [_agency(agencies[consent.controller_agency_id])],
-        "policyRule": {"coding": [_OPT_IN]},
+        "organization": [agency_reference(agencies[consent.controller_agency_id])],
+        "policyRule": {"coding": [OPT_IN]},
         "provision": provision,
     }
     model = _validated(resource)
@@ -134,29 +102,26 @@ def from_fhir(data: object) -> FhirConsentRecord:
     if not model.organization:
         raise InvalidInput("organization", "must name the controller")
     withdrawn_at = _withdrawn_at(model.status, provision.provision or [])
-    ext: dict[str, Any] = {e.url or "": e for e in model.extension or []}
-    method = ext.get(EXTENSION + "consent-method")
-    if method is None or not method.valueCode:
-        raise InvalidInput("extension", f"needs {EXTENSION}consent-method (valueCode)")
+    ext = extension_map(model)
     resource_id = model.id or ""
     return FhirConsentRecord(
-        id=_uuid(resource_id, "id"),
-        subject_person_id=_uuid(_tail(model.patient.reference, "Patient", "patient"), "patient"),
-        controller=_agency_ref(model.organization[0], "organization[0]"),
-        categories=_codes(provision.class_fhir, CATEGORY_SYSTEM, "provision.class"),
-        purposes=_codes(provision.purpose, PURPOSE_SYSTEM, "provision.purpose"),
+        id=hub_id(resource_id, "id"),
+        subject_person_id=hub_id(tail(model.patient.reference, "Patient", "patient"), "patient"),
+        controller=agency_ref(model.organization[0], "organization[0]"),
+        categories=codes(provision.class_fhir, CATEGORY_SYSTEM, "provision.class"),
+        purposes=codes(provision.purpose, PURPOSE_SYSTEM, "provision.purpose"),
         recipients=[
-            _agency_ref(a.reference, f"provision.actor[{i}].reference")
+            agency_ref(a.reference, f"provision.actor[{i}].reference")
             for i, a in enumerate(provision.actor or [])
         ],
         given_at=provision.period.start,
         expires_at=provision.period.end,
-        method=method.valueCode,
-        capacity_note=_string(ext, "capacity-note"),
-        recorded_by=_user(ext, "recorded-by"),
+        method=method_of(ext),
+        capacity_note=string_extension(ext, "capacity-note"),
+        recorded_by=user_ref(ext, "recorded-by"),
         withdrawn_at=withdrawn_at,
-        withdrawn_by=_user(ext, "withdrawn-by"),
-        withdrawal_reason=_string(ext, "withdrawal-reason"),
+        withdrawn_by=user_ref(ext, "withdrawn-by"),
+        withdrawal_reason=string_extension(ext, "withdrawal-reason"),
     )
 
 
@@ -164,9 +129,7 @@ def _validated(data: dict[str, Any]) -> FhirConsent:
     try:
         return FhirConsent.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
-        raise InvalidInput(path.lstrip(".") or "Consent", error["msg"]) from None
+        raise validation_path(exc, "Consent") from None
 
 
 def _withdrawn_at(status: str, nested: list[Any]) -> datetime | None:
@@ -181,62 +144,3 @@ def _withdrawn_at(status: str, nested: list[Any]) -> datetime | None:
         )
     moment: datetime = denials[0].period.start
     return moment
-
-
-def _agency(agency: Agency) -> dict[str, Any]:
-    return {
-        "reference": f"Organization/{agency.id}",
-        "identifier": {"system": AGENCY_SYSTEM, "value": agency.code},
-        "display": agency.name,
-    }
-
-
-def _agency_ref(reference: Any, field: str) -> AgencyRef:
-    code = reference.identifier.value if reference.identifier is not None else None
-    agency_id = None
-    if reference.reference:
-        agency_id = _uuid(_tail(reference.reference, "Organization", field), field)
-    if agency_id is None and code is None:
-        raise InvalidInput(field, "must reference an Organization or give its agency code")
-    return AgencyRef(agency_id, code)
-
-
-def _user_extension(name: str, user_id: uuid.UUID) -> dict[str, Any]:
-    return {"url": EXTENSION + name, "valueReference": {"reference": f"Practitioner/{user_id}"}}
-
-
-def _user(ext: dict[str, Any], name: str) -> uuid.UUID | None:
-    found = ext.get(EXTENSION + name)
-    if found is None:
-        return None
-    if found.valueReference is None or not found.valueReference.reference:
-        raise InvalidInput(f"extension[{name}]", "must be a valueReference to a Practitioner")
-    return _uuid(_tail(found.valueReference.reference, "Practitioner", name), name)
-
-
-def _string(ext: dict[str, Any], name: str) -> str | None:
-    found = ext.get(EXTENSION + name)
-    return None if found is None else found.valueString
-
-
-def _codes(codings: list[Any] | None, system: str, field: str) -> list[str]:
-    codes = []
-    for i, coding in enumerate(codings or []):
-        if coding.system != system or not coding.code:
-            raise InvalidInput(f"{field}[{i}]", f"must be a code of {system}")
-        codes.append(coding.code)
-    return codes
-
-
-def _tail(reference: str | None, resource_type: str, field: str) -> str:
-    prefix = f"{resource_type}/"
-    if not reference or not reference.startswith(prefix):
-        raise InvalidInput(field, f"must reference a {resource_type}")
-    return reference[len(prefix) :]
-
-
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidInput(field, "must be a hub id (a UUID)") from None

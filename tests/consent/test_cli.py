@@ -64,6 +64,16 @@ def test_r29_r30_the_operator_records_withdraws_reports_and_exchanges_consents(
     again = run_hub(["consent", "import-fhir", str(exported), "--by", "health.rep"], env)
     assert again.returncode == 1
     assert again.stderr.startswith("hub: error: entry[0].resource.id:")
+    r5 = tmp_path / "consents-r5.json"
+    out = run_hub(
+        ["consent", "export-fhir", "--by", "health.rep", *person, "--output", str(r5),
+         "--fhir-version", "R5"], env
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(r5.read_text())["entry"][0]["resource"]["decision"] == "permit"
+    as_r4 = run_hub(["consent", "import-fhir", str(r5), "--by", "health.rep"], env)
+    assert as_r4.returncode == 1  # an R5 file read as R4 is refused by path, not half-read
+    assert as_r4.stderr.startswith("hub: error: entry[0].resource.")
 
     withdrawn = run_hub(
         ["consent", "withdraw", consent_id, "--by", "health.rep", "--reason", "Withdrew"], env
