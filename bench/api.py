@@ -9,7 +9,9 @@ Measured in one run, against the same server:
 * the baseline: `/healthz`, a bare Flask endpoint behind the same middleware;
 * `GET /api/v1/cases/{id}` with a real access token, a purpose and an on-behalf-of header:
   token verification, the gate's decisions for the case, its person and items, the CONSULT
-  entries, and their commit.
+  entries, and their commit;
+* then, in-process, the SQL statements one warm case read sends (tests/api/
+  test_case_read_cost.py holds the gate's share at four).
 N client threads (default 16) each hold a keep-alive connection and send requests back to back
 for S seconds. The load generator shares the machine's cores with the server, so only the
 ratio means much across machines. Targets (issue 5): the case read at 40% or more of the bare
@@ -110,6 +112,31 @@ def token(base: str, client_id: str, secret: str) -> str:
         return str(json.load(response)["access_token"])
 
 
+def statements_per_read(env: dict[str, str], path: str, headers: dict[str, str]) -> int:
+    """The SQL statements one warm case read sends (in-process, same database and token)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from hub import create_app
+    from hub.settings import Settings
+
+    app = create_app(Settings.from_env({**env, "HUB_LOG_LEVEL": "WARNING"}))
+    client = app.test_client()
+    client.get(path, headers=headers)  # warm: agency types, the policy set in force
+    seen: list[str] = []
+
+    def count(*_args: object) -> None:
+        seen.append("")
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        if client.get(path, headers=headers).status_code != 200:
+            raise SystemExit("the in-process case read failed")
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    return len(seen)
+
+
 def load(
     port: int, path: str, headers: dict[str, str], clients: int, seconds: float
 ) -> dict[str, Any]:
@@ -187,6 +214,9 @@ def main() -> None:
             print(f"bare /healthz: {bare}")
             case = load(port, f"/api/v1/cases/{case_id}", api_headers, args.clients, args.seconds)
             print(f"GET /api/v1/cases/{{id}}: {case}")
+            served_env = {**env, "HUB_OAUTH_ISSUER": base}
+            statements = statements_per_read(served_env, f"/api/v1/cases/{case_id}", api_headers)
+            print(f"SQL statements per case read (audit append included): {statements}")
     ratio = case["requests_per_second"] / bare["requests_per_second"]
     print(
         json.dumps(
@@ -196,6 +226,7 @@ def main() -> None:
                 "bare": bare,
                 "case_read": case,
                 "case_read_vs_bare": round(ratio, 3),
+                "statements_per_case_read": statements,
                 "target_ratio": 0.4,
                 "target_p99_ms": 50,
                 "meets_targets": ratio >= 0.4 and case["p99_ms"] <= 50,

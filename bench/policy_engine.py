@@ -238,6 +238,12 @@ def main() -> None:
     uuid4_us = mean_us(lambda: str(uuid.uuid4()), 100_000)
     counter_id_us = mean_us(ids.next, 100_000)
 
+    # Consent and lawful basis (issue 6): what the gate adds to the plain decision of a case
+    # of 40 items, 8 on health consent; measured by bench/consent.py on a real (SQLite) case.
+    from consent import measure as measure_consent
+
+    consent = measure_consent()
+
     # As `hub policy check` runs it: one process per core (the parts are a partition).
     report = check(policy, ROOT / "policies" / "invariants.yaml", workers=os.cpu_count() or 1)
 
@@ -256,6 +262,10 @@ def main() -> None:
         "decide_p99_us": round(decide_p99, 2),
         "case_batch_p50_us": round(case_p50, 1),
         "case_batch_requests": len(resources),
+        "consent_plain_decision_p50_us": consent["plain_decision_p50_us"],
+        "consent_basis_states_p50_us": consent["states_p50_us"],
+        "consent_basis_states_p99_us": consent["states_p99_us"],
+        "consent_basis_target_20us_met": consent["states_target_20us_met"],
         "check_seconds": round(report.seconds, 2),
         "check_requests_covered": report.requests_covered,
         "check_cases_evaluated": report.representatives,
@@ -287,6 +297,10 @@ def main() -> None:
     print(f"policy bundle {policy.bundle_hash[:12]}: {len(policy.rules)} rules")
     print(f"decide: p50 {decide_p50:.2f} us, p99 {decide_p99:.2f} us over {len(decide_samples):,}")
     print(f"whole case ({len(resources)} requests and their fields): p50 {case_p50:.1f} us")
+    print(
+        f"consent and basis on top of the plain decision: p50 "
+        f"{consent['states_p50_us']} us (target <= 20), p99 {consent['states_p99_us']} us"
+    )
     print(
         f"check: {report.requests_covered:,} requests ({report.representatives:,} evaluated) "
         f"in {report.seconds:.2f} s, {'all invariants hold' if report.ok else 'FAILURES'}"

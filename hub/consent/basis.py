@@ -1,26 +1,27 @@
 """The basis each item of a case would go out under, computed fresh for every read (R-18, R-28).
 
 The gate loads a person's consents and public-interest decisions once per case read (one
-query each, only when the case holds items that need them) and then answers per item from
-memory. Nothing is cached between requests: a withdrawal, an expiry or a lapse takes effect
-on the very next read (R-29 a).
+statement for both, only when the case holds items that need them) and then answers per item
+from memory, from plain values (the gate's item rows), never ORM attributes: that is what
+keeps the states within bench/consent.py's budget. Nothing is cached between requests: a
+withdrawal, an expiry or a lapse takes effect on the very next read (R-29 a).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, cast, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
+from hub.db import UTCDateTime
 from hub.models import (
     Consent,
     ConsentRecipient,
-    InformationItem,
     PublicInterestDecision,
     PublicInterestItem,
     PublicInterestRecipient,
@@ -29,6 +30,19 @@ from hub.vocabulary import Category, LegalBasis
 
 # Bases that need no consent or decision record: the item's own legal basis is the answer.
 _STANDING_BASES = frozenset({LegalBasis.STATUTE, LegalBasis.COURT_ORDER})
+
+
+class ItemFacts(Protocol):
+    """What the basis of an item depends on (hub.gate.records.ItemRecord has it)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def owning_agency_id(self) -> uuid.UUID: ...
+    @property
+    def category(self) -> Category: ...
+    @property
+    def legal_basis(self) -> LegalBasis: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +83,11 @@ class DecisionScope:
         return f"PUBLIC_INTEREST:{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
-class ItemBasis:
-    """The policy attributes for one item and one reader, and the basis it would go out under."""
+class ItemBasis(NamedTuple):
+    """The policy attributes for one item and one reader, and the basis it would go out under.
+
+    A named tuple: it is made for every traced item of every read, and a tuple is the
+    cheapest immutable record Python builds."""
 
     consent_state: str  # a consent_state of policies/schema.yaml
     public_interest_state: str  # a public_interest_state of policies/schema.yaml
@@ -86,32 +102,31 @@ class BasisBook:
     decisions: dict[uuid.UUID, list[DecisionScope]]
 
     @classmethod
-    def load(
-        cls, session: Session, person_id: uuid.UUID, items: Sequence[InformationItem]
-    ) -> BasisBook:
+    def load(cls, session: Session, person_id: uuid.UUID, items: Sequence[ItemFacts]) -> BasisBook:
         controllers = {i.owning_agency_id for i in items if i.legal_basis is LegalBasis.CONSENT}
         health = {i.id for i in items if i.category is Category.HEALTH}
-        return cls(
-            _consents(session, person_id, controllers) if controllers else {},
-            _decisions(session, person_id, health) if health else {},
-        )
+        if not controllers and not health:
+            return cls({}, {})
+        return _load(session, person_id, controllers, health)
 
     def for_reader(self, agency: uuid.UUID, purpose: str | None, now: datetime) -> ReaderBases:
         """The bases as one reader, at one moment, sees them (one per gate call)."""
-        active: dict[uuid.UUID, DecisionScope] = {}
-        lapsed: set[uuid.UUID] = set()
+        # Keyed by the ids' integers: uuid.UUID hashes in Python, an int in C, and these are
+        # looked up once per item of every read.
+        active: dict[int, DecisionScope] = {}
+        lapsed: set[int] = set()
         for item_id, decisions in self.decisions.items():
             for decision in decisions:  # newest first
                 if agency not in decision.recipients:
                     continue
                 if decision.decided_at <= now < decision.review_by:
-                    active.setdefault(item_id, decision)
+                    active.setdefault(item_id.int, decision)
                 elif decision.review_by <= now:
-                    lapsed.add(item_id)
+                    lapsed.add(item_id.int)
         return ReaderBases(self, agency, purpose, now, active, lapsed)
 
     def for_item(
-        self, item: InformationItem, agency: uuid.UUID, purpose: str | None, now: datetime
+        self, item: ItemFacts, agency: uuid.UUID, purpose: str | None, now: datetime
     ) -> ItemBasis:
         return self.for_reader(agency, purpose, now).for_item(item)
 
@@ -138,39 +153,53 @@ class BasisBook:
 
 @dataclass
 class ReaderBases:
-    """A BasisBook for one reader at one moment. The consent state depends only on the
-    item's controller and category, so it is worked out once per pair, not once per item."""
+    """A BasisBook for one reader at one moment. An item's basis depends only on its
+    controller, category, legal basis and public-interest decision, so it is worked out once
+    per such kind of item, not once per item."""
 
     book: BasisBook
     agency: uuid.UUID
     purpose: str | None
     now: datetime
-    active: dict[uuid.UUID, DecisionScope]
-    lapsed: set[uuid.UUID]
-    _consents: dict[tuple[uuid.UUID, Category], tuple[str, str | None]] = field(
+    active: dict[int, DecisionScope]  # by item id (its integer)
+    lapsed: set[int]
+    _answers: dict[tuple[int, Category, LegalBasis, int, bool], ItemBasis] = field(
         default_factory=dict
     )
 
-    def for_item(self, item: InformationItem) -> ItemBasis:
-        owner = item.owning_agency_id
-        legal = item.legal_basis
+    def for_item(self, item: ItemFacts) -> ItemBasis:
+        return self.basis(item.id, item.owning_agency_id, item.category, item.legal_basis)
+
+    def basis(
+        self, item_id: uuid.UUID, owner: uuid.UUID, category: Category, legal: LegalBasis
+    ) -> ItemBasis:
+        decision = self.active.get(item_id.int)
+        # A decision binds only its controller's items (R-30); the service checks it too.
+        if decision is not None and decision.controller.int != owner.int:
+            decision = None
+        lapsed = decision is None and item_id.int in self.lapsed
+        # Items alike in these answer alike: most of a case's items share an owner and a
+        # category, so the answer is worked out once per kind (bench/consent.py).
+        key = (owner.int, category, legal, decision.id.int if decision else 0, lapsed)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = self._work_out(owner, category, legal, decision, lapsed)
+        return found
+
+    def _work_out(
+        self,
+        owner: uuid.UUID,
+        category: Category,
+        legal: LegalBasis,
+        decision: DecisionScope | None,
+        lapsed: bool,
+    ) -> ItemBasis:
         consent_state, consent = "NOT_REQUIRED", None
         if legal is LegalBasis.CONSENT:
-            key = (owner, item.category)
-            found = self._consents.get(key)
-            if found is None:
-                found = self.book.consent_state(
-                    owner, item.category.value, self.agency, self.purpose, self.now
-                )
-                self._consents[key] = found
-            consent_state, consent = found
-        decision = self.active.get(item.id)
-        # A decision binds only its controller's items (R-30); the service checks it too.
-        if decision is not None and decision.controller == owner:
-            pi_state = "ACTIVE_COVERS"
-        else:
-            decision = None
-            pi_state = "LAPSED" if item.id in self.lapsed else "NONE"
+            consent_state, consent = self.book.consent_state(
+                owner, category.value, self.agency, self.purpose, self.now
+            )
+        pi_state = "ACTIVE_COVERS" if decision is not None else "LAPSED" if lapsed else "NONE"
         if owner == self.agency:
             basis = "OWNER"  # the controller using its own record discloses nothing
         elif legal in _STANDING_BASES:
@@ -184,78 +213,102 @@ class ReaderBases:
         return ItemBasis(consent_state, pi_state, basis)
 
 
-def _consents(
-    session: Session, person_id: uuid.UUID, controllers: set[uuid.UUID]
-) -> dict[uuid.UUID, list[ConsentScope]]:
-    rows = session.execute(
-        select(
-            Consent.id,
-            Consent.controller_agency_id,
-            Consent.categories_text,
-            Consent.purposes_text,
-            Consent.given_at,
-            Consent.expires_at,
-            Consent.withdrawn_at,
-            ConsentRecipient.agency_id,
+def _query(consents: bool, decisions: bool) -> Any:
+    """The consents of the `controllers` and the decisions about the `health` items, as one
+    statement (a UNION ALL of the two when both are wanted); each row is one recipient of one
+    consent, or one recipient and one item of one decision."""
+    moment = UTCDateTime()
+    parts: list[Any] = []
+    if consents:
+        parts.append(
+            select(
+                literal("C").label("kind"),
+                Consent.id,
+                Consent.controller_agency_id,
+                type_coerce(Consent.categories_text, String()).label("categories"),
+                type_coerce(Consent.purposes_text, String()).label("purposes"),
+                type_coerce(Consent.given_at, moment).label("t1"),
+                type_coerce(Consent.expires_at, moment).label("t2"),
+                type_coerce(Consent.withdrawn_at, moment).label("t3"),
+                cast(null(), ConsentRecipient.agency_id.type).label("item_id"),
+                ConsentRecipient.agency_id,
+            )
+            .join(ConsentRecipient, ConsentRecipient.consent_id == Consent.id)
+            .where(
+                Consent.subject_person_id == bindparam("person_id"),
+                Consent.controller_agency_id.in_(bindparam("controllers", expanding=True)),
+            )
         )
-        .join(ConsentRecipient, ConsentRecipient.consent_id == Consent.id)
-        .where(
-            Consent.subject_person_id == person_id,
-            Consent.controller_agency_id.in_(controllers),
+    if decisions:
+        decision = PublicInterestDecision
+        parts.append(
+            select(
+                literal("D").label("kind"),
+                decision.id,
+                decision.controller_agency_id,
+                cast(null(), String()).label("categories"),
+                cast(null(), String()).label("purposes"),
+                type_coerce(decision.decided_at, moment).label("t1"),
+                type_coerce(decision.review_by, moment).label("t2"),
+                cast(null(), moment).label("t3"),
+                PublicInterestItem.item_id,
+                PublicInterestRecipient.agency_id,
+            )
+            .join(PublicInterestItem, PublicInterestItem.decision_id == decision.id)
+            .join(PublicInterestRecipient, PublicInterestRecipient.decision_id == decision.id)
+            .where(decision.subject_person_id == bindparam("person_id"))
         )
-        .order_by(Consent.given_at.desc(), Consent.id)
-    ).all()
+    query: Any = union_all(*parts) if len(parts) > 1 else parts[0]
+    columns: Any = query.selected_columns
+    return query.order_by(columns.kind, columns.t1.desc(), columns.id)  # newest first
+
+
+# Built once: composing the statement costs more than running it (bench/consent.py).
+_QUERIES = {(c, d): _query(c, d) for c in (True, False) for d in (True, False) if c or d}
+
+
+def _load(
+    session: Session, person_id: uuid.UUID, controllers: set[uuid.UUID], health: set[uuid.UUID]
+) -> BasisBook:
+    query = _QUERIES[bool(controllers), bool(health)]
+    parameters: dict[str, object] = {"person_id": person_id}
+    if controllers:
+        parameters["controllers"] = list(controllers)
+    rows: Sequence[Any] = session.execute(query, parameters).all()
+    consent_heads: dict[uuid.UUID, tuple[Any, ...]] = {}
+    decision_heads: dict[uuid.UUID, tuple[uuid.UUID, datetime, datetime]] = {}
     recipients: dict[uuid.UUID, set[uuid.UUID]] = {}
-    heads: dict[uuid.UUID, ConsentScope] = {}
-    for consent_id, controller, categories, purposes, given, expires, withdrawn, agency in rows:
-        recipients.setdefault(consent_id, set()).add(agency)
-        if consent_id not in heads:
-            heads[consent_id] = ConsentScope(
+    items: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for kind, row_id, controller, categories, purposes, t1, t2, t3, item_id, agency in rows:
+        recipients.setdefault(row_id, set()).add(agency)
+        if kind == "C":
+            consent_heads.setdefault(row_id, (controller, categories, purposes, t1, t2, t3))
+        else:
+            items.setdefault(row_id, set()).add(item_id)
+            decision_heads.setdefault(row_id, (controller, t1, t2))
+    consents: dict[uuid.UUID, list[ConsentScope]] = {}
+    for consent_id, (
+        controller,
+        categories,
+        purposes,
+        given,
+        expires,
+        withdrawn,
+    ) in consent_heads.items():
+        consents.setdefault(controller, []).append(
+            ConsentScope(
                 consent_id,
                 controller,
                 frozenset(categories.split()),
                 frozenset(purposes.split()),
-                frozenset(),
+                frozenset(recipients[consent_id]),
                 given,
                 expires,
                 withdrawn,
             )
-    found: dict[uuid.UUID, list[ConsentScope]] = {}
-    for consent_id, head in heads.items():
-        scope = dataclasses.replace(head, recipients=frozenset(recipients[consent_id]))
-        found.setdefault(scope.controller, []).append(scope)
-    return found
-
-
-def _decisions(
-    session: Session, person_id: uuid.UUID, item_ids: set[uuid.UUID]
-) -> dict[uuid.UUID, list[DecisionScope]]:
-    rows = session.execute(
-        select(
-            PublicInterestDecision.id,
-            PublicInterestDecision.controller_agency_id,
-            PublicInterestDecision.decided_at,
-            PublicInterestDecision.review_by,
-            PublicInterestItem.item_id,
-            PublicInterestRecipient.agency_id,
         )
-        .join(PublicInterestItem, PublicInterestItem.decision_id == PublicInterestDecision.id)
-        .join(
-            PublicInterestRecipient,
-            PublicInterestRecipient.decision_id == PublicInterestDecision.id,
-        )
-        .where(PublicInterestDecision.subject_person_id == person_id)
-        .order_by(PublicInterestDecision.decided_at.desc(), PublicInterestDecision.id)
-    ).all()
-    items: dict[uuid.UUID, set[uuid.UUID]] = {}
-    recipients: dict[uuid.UUID, set[uuid.UUID]] = {}
-    heads: dict[uuid.UUID, tuple[uuid.UUID, datetime, datetime]] = {}
-    for decision_id, controller, decided_at, review_by, item_id, agency_id in rows:
-        items.setdefault(decision_id, set()).add(item_id)
-        recipients.setdefault(decision_id, set()).add(agency_id)
-        heads.setdefault(decision_id, (controller, decided_at, review_by))
-    found: dict[uuid.UUID, list[DecisionScope]] = {}
-    for decision_id, (controller, decided_at, review_by) in heads.items():
+    decisions: dict[uuid.UUID, list[DecisionScope]] = {}
+    for decision_id, (controller, decided_at, review_by) in decision_heads.items():
         scope = DecisionScope(
             decision_id,
             controller,
@@ -264,6 +317,6 @@ def _decisions(
             decided_at,
             review_by,
         )
-        for item_id in scope.items & item_ids:
-            found.setdefault(item_id, []).append(scope)
-    return found
+        for item_id in scope.items & health:
+            decisions.setdefault(item_id, []).append(scope)
+    return BasisBook(consents, decisions)

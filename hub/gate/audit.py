@@ -29,7 +29,7 @@ def entry(
 ) -> AuditEntry:
     extra = {"action": "read"}
     if basis is not None:
-        if operation is AuditOperation.CONSULT:
+        if operation in (AuditOperation.CONSULT, AuditOperation.DISCLOSE):
             # every disclosure traces to the basis it went out under; withdrawal
             # (R-29 b) and the basis report find the recipients of a consent from this.
             extra["basis"] = basis.basis
@@ -49,6 +49,7 @@ def entry(
         case_id=case_id,
         fields_returned=view.returned if view else (),
         fields_withheld=view.withheld if view else (),
+        recipients=(reader.actor.client_id or "",) if reader.disclosing else (),
         policy_decision_id=decision.decision_id,
         policy_bundle_hash=decision.bundle_hash,
         outcome=",".join(decision.permitted_by or decision.forbidden_by) or None,
@@ -71,6 +72,8 @@ def resource_entry(
     basis: ItemBasis | None = None,
 ) -> AuditEntry:
     operation = AuditOperation.CONSULT if decision.permitted else AuditOperation.DENY
+    if decision.permitted and reader.disclosing:
+        operation = AuditOperation.DISCLOSE  # sent to the reader's system (outbound events)
     return entry(
         reader,
         operation,

@@ -9,32 +9,36 @@ back with its audit entries: no data leaves without its entry (fail closed).
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, raiseload
 
 from hub.consent.basis import BasisBook, ItemBasis
 from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound
 from hub.gate import audit
+from hub.gate.agencies import agency_types
 from hub.gate.filter import case_filter
 from hub.gate.reader import Reader
+from hub.gate.records import LoadedCase, load_case, load_items, load_members, load_person_details
 from hub.gate.relationships import case_relationships
-from hub.gate.resources import Resource, case_resource, item_resource, person_resource
+from hub.gate.resources import (
+    CaseLike,
+    Resource,
+    case_resource,
+    item_resource,
+    person_resource,
+)
 from hub.gate.views import CasePage, CaseView, ListPosition, View
 from hub.models import (
     AccessFollowUp,
-    Agency,
-    CaseMembership,
-    InformationItem,
-    ItemNamedAgency,
     MappaCase,
-    Person,
 )
 from hub.policy import (
     Decision,
@@ -49,7 +53,7 @@ from hub.policy import (
     enforce,
     visible_fields,
 )
-from hub.vocabulary import AgencyType, AuditOperation, Category, FollowUpKind, LegalBasis
+from hub.vocabulary import AuditOperation, Category, FollowUpKind, LegalBasis
 
 log = logging.getLogger("hub.gate")
 
@@ -116,11 +120,11 @@ class Gate:
     # -- one case --------------------------------------------------------------------------
 
     def read_case(self, session: Session, reader: Reader, case_id: uuid.UUID) -> CaseView:
-        case = session.get(MappaCase, case_id)
-        if case is None:
+        loaded = load_case(session, case_id)
+        if loaded is None:
             self._deny_missing(session, reader, "mappa_case", case_id)
             raise not_found("case")
-        decided = self._decide(reader, self._case_records(session, reader, case), "read")
+        decided = self._decide(reader, self._case_records(session, reader, loaded), "read")
         if not decided[0].decision.permitted:
             self._record(session, reader, decided[:1])
             raise not_found("case")
@@ -129,19 +133,40 @@ class Gate:
         person_view = next((v for v in views if v.type == "person"), None)
         return CaseView(first, person_view, [v for v in views if v.type == "item"])
 
+    def read_case_record(self, session: Session, reader: Reader, case_id: uuid.UUID) -> View:
+        """The case record alone, decided and audited, without its person or items: what an
+        outbound event about a case carries (hub/events). Only what is returned is audited
+        as returned."""
+        loaded = load_case(session, case_id)
+        if loaded is None:
+            self._deny_missing(session, reader, "mappa_case", case_id)
+            raise not_found("case")
+        case = loaded.case
+        relationships = case_relationships(reader.actor, loaded.members, _today(reader))
+        asked = _Asked(
+            case_resource(case, reader.actor, relationships),
+            case.owning_agency_id,
+            case.id,
+            case.person_id,
+        )
+        views = self._record(session, reader, self._decide(reader, [asked], "read"))
+        if not views:
+            raise not_found("case")
+        return views[0]
+
     def explain_case(
-        self, session: Session, reader: Reader, case_id: uuid.UUID
+        self, session: Session, reader: Reader, case_id: uuid.UUID, *, action: str = "read"
     ) -> list[RecordExplanation]:
         """What `reader` would be shown of a case, record by record and field by field, and why.
 
         For policy authors and auditors (`hub policy explain`): it names fields, never their
         values, and writes no CONSULT for the imagined reader; the caller audits its own use.
         """
-        case = session.get(MappaCase, case_id)
-        if case is None:
+        loaded = load_case(session, case_id)
+        if loaded is None:
             raise not_found("case")
         explained = []
-        for d in self._decide(reader, self._case_records(session, reader, case), "read"):
+        for d in self._decide(reader, self._case_records(session, reader, loaded), action):
             view = visible_fields(d.decision, d.resource.fields)
             reason = self._reason(d.decision) if d.decision.permitted else ""
             explained.append(
@@ -156,10 +181,11 @@ class Gate:
             )
         return explained
 
-    def _case_records(self, session: Session, reader: Reader, case: MappaCase) -> list[_Asked]:
+    def _case_records(self, session: Session, reader: Reader, loaded: LoadedCase) -> list[_Asked]:
         """The case, its person and its current items, as the policy sees them for `reader`."""
         actor = reader.actor
-        relationships = relationships_to(session, reader, case)
+        case = loaded.case
+        relationships = case_relationships(actor, loaded.members, _today(reader))
         asked = [
             _Asked(
                 case_resource(case, actor, relationships),
@@ -168,9 +194,14 @@ class Gate:
                 case.person_id,
             )
         ]
-        person = session.get(Person, case.person_id)
+        person = loaded.person
         if person is not None:
-            resource = person_resource(person, actor, relationships)
+            resource = person_resource(
+                person,
+                actor,
+                relationships,
+                functools.partial(load_person_details, session, person.id),
+            )
             asked.append(_Asked(resource, person.owning_agency_id, case.id, case.person_id))
         return asked + self._items(session, reader, case, relationships)
 
@@ -185,43 +216,38 @@ class Gate:
         ]
 
     def _items(
-        self, session: Session, reader: Reader, case: MappaCase, relationships: frozenset[str]
+        self,
+        session: Session,
+        reader: Reader,
+        case: CaseLike,
+        relationships: frozenset[str],
+        *,
+        item_id: uuid.UUID | None = None,
     ) -> list[_Asked]:
-        items = session.scalars(
-            select(InformationItem)
-            .where(InformationItem.case_id == case.id, InformationItem.superseded_by_id.is_(None))
-            .order_by(InformationItem.received_at, InformationItem.id)
-        ).all()
-        if not items:
+        """The case's current items (or the one named) as the policy sees them for `reader`."""
+        found = load_items(session, case.id, item_id)
+        if not found:
             return []
-        ids = [i.id for i in items]
-        named: dict[uuid.UUID, set[uuid.UUID]] = {}
-        for item_id, agency_id in session.execute(
-            select(ItemNamedAgency.item_id, ItemNamedAgency.agency_id).where(
-                ItemNamedAgency.item_id.in_(ids)
-            )
-        ):
-            named.setdefault(item_id, set()).add(agency_id)
-        owners = {i.owning_agency_id for i in items}
-        owning = session.scalars(select(Agency).where(Agency.id.in_(owners)))
-        types: dict[uuid.UUID, AgencyType] = {agency.id: agency.type for agency in owning}
+        items = [item for item, _named in found]
+        types = agency_types.of(session, {item.owning_agency_id for item in items})
         # Consents and decisions are read now, every time: a withdrawal or an expiry applies
         # to the very next read (R-29 a).
         bases = BasisBook.load(session, case.person_id, items).for_reader(
             reader.actor.agency_id, reader.actor.purpose, reader.now or utcnow()
         )
+        actor = reader.actor
         asked = []
-        for item in items:
+        for item, named in found:
             # Only health and consent-based items have a basis to trace; the rest keep
             # NOT_REQUIRED / NONE without the lookup (bench/consent.py).
             traced = item.category is Category.HEALTH or item.legal_basis is LegalBasis.CONSENT
             basis = bases.for_item(item) if traced else None
             resource = item_resource(
                 item,
-                reader.actor,
+                actor,
                 relationships,
                 owning_agency_type=types[item.owning_agency_id].value,
-                named_agencies=named.get(item.id, ()),
+                named_agencies=named,
                 basis=basis,
             )
             asked.append(_Asked(resource, item.owning_agency_id, case.id, case.person_id, basis))
@@ -238,6 +264,7 @@ class Gate:
         per_page: int = 50,
         after: ListPosition | None = None,
         due_before: date | None = None,
+        where: ColumnElement[bool] | None = None,
     ) -> CasePage:
         """A page of the cases `reader` may list, soonest review first.
 
@@ -245,6 +272,8 @@ class Gate:
         case of a previous page (the API's cursor), which stays fast however deep it goes
         and does not skip or repeat cases when others are added meanwhile. `due_before` keeps
         only the cases whose next review falls before that date (the overdue reviews, R-06).
+        `where` narrows further with the caller's own clause over `MappaCase` (the workspace's
+        filters and dashboard panels); it can only remove cases, never add any.
         """
         if page < 1:
             raise_invalid("page", "must be 1 or more")
@@ -256,6 +285,8 @@ class Gate:
         visible = case_filter(self.policy, reader, "list", today)
         if due_before is not None:
             visible = and_(visible, MappaCase.next_review_due < due_before)
+        if where is not None:
+            visible = and_(visible, where)
         # Counting every visible case of a large area costs more than the page itself
         # (bench/case_list.py); past the cap a reader is told "more than", never a wrong number.
         found = select(MappaCase.id).where(visible).limit(self.count_cap + 1).subquery()
@@ -274,7 +305,7 @@ class Gate:
             .offset((page - 1) * per_page)
         ).all()
         actor = reader.actor
-        members = _memberships(session, [c.id for c in cases])
+        members = load_members(session, [c.id for c in cases])
         asked = [
             _Asked(
                 case_resource(c, actor, case_relationships(actor, members.get(c.id, ()), today)),
@@ -401,23 +432,10 @@ class Gate:
         audit.write(session, [entry])
 
 
-def relationships_to(session: Session, reader: Reader, case: MappaCase) -> frozenset[str]:
+def relationships_to(session: Session, reader: Reader, case: CaseLike) -> frozenset[str]:
     """How `reader` stands to one case today, from its current memberships."""
-    members = _memberships(session, [case.id])
+    members = load_members(session, [case.id])
     return case_relationships(reader.actor, members.get(case.id, ()), _today(reader))
-
-
-def _memberships(
-    session: Session, case_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[CaseMembership]]:
-    # Read from the database, not a loaded collection: a membership added in this session
-    # beside the relationship must count, exactly as the SQL filter counts it.
-    found: dict[uuid.UUID, list[CaseMembership]] = {}
-    if case_ids:
-        rows = session.scalars(select(CaseMembership).where(CaseMembership.case_id.in_(case_ids)))
-        for member in rows:
-            found.setdefault(member.case_id, []).append(member)
-    return found
 
 
 def _today(reader: Reader) -> date:

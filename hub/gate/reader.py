@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from hub.actor import Actor
 from hub.db import utcnow
-from hub.errors import HubError
-from hub.models import Agency
+from hub.gate.agencies import UnknownAgency, agency_types
 from hub.vocabulary import AgencyType
 
 
@@ -22,14 +21,18 @@ class Reader:
     agency_type: AgencyType
     break_glass: bool = False
     now: datetime | None = None  # the request's time; None: the moment the gate runs
+    # True when what is read is sent to the reader's system unasked (an outbound event): the
+    # permitted reads are audited as DISCLOSE to it rather than CONSULT by it.
+    disclosing: bool = False
 
     @classmethod
     def of(cls, session: Session, actor: Actor, *, break_glass: bool = False) -> Reader:
-        agency = session.get(Agency, actor.agency_id)
-        if agency is None:
+        try:
+            agency_type = agency_types.one(session, actor.agency_id)
+        except UnknownAgency:
             # Fail closed: an actor whose agency the hub does not know reads nothing.
-            raise HubError("the actor's agency is not registered with the hub")
-        return cls(actor, agency.type, break_glass)
+            raise UnknownAgency("the actor's agency is not registered with the hub") from None
+        return cls(actor, agency_type, break_glass)
 
     def attributes(self) -> dict[str, object]:
         """The request attributes every decision for this reader shares."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
@@ -32,8 +33,21 @@ CASE_AGENCY = "CASE_AGENCY"
 NOT_FROM_MEMBERSHIPS = frozenset({"NAMED_ON_ITEM", "CIRCLE_COORDINATOR", "NONE"})
 
 
+class Membership(Protocol):
+    """A membership as a loaded object or a row (hub.gate.records.MemberRecord)."""
+
+    @property
+    def agency_id(self) -> uuid.UUID: ...
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def role(self) -> MembershipRole: ...
+    @property
+    def until(self) -> date | None: ...
+
+
 def case_relationships(
-    actor: Actor, memberships: Iterable[CaseMembership], today: date
+    actor: Actor, memberships: Iterable[Membership], today: date
 ) -> frozenset[str]:
     found: set[str] = set()
     for member in memberships:

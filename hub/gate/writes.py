@@ -130,9 +130,7 @@ def read_item(gate: Gate, session: Session, reader: Reader, item_id: uuid.UUID) 
         raise not_found("item")
     case = session.get_one(MappaCase, item.case_id)
     relationships = relationships_to(session, reader, case)
-    asked = [
-        a for a in gate._items(session, reader, case, relationships) if a.resource.id == item.id
-    ]
+    asked = gate._items(session, reader, case, relationships, item_id=item.id)
     views = gate._record(session, reader, gate._decide(reader, asked, "read"))
     if not views:
         raise not_found("item")

@@ -26,7 +26,8 @@ ITEM = {"category": "LOCATION", "legal_basis": "CJA_S325", "title": "t", "conten
 # Record kinds: the case the system's agency works ("worked"), an item its own agency owns on
 # it ("own_item"), probation's item on it ("others_item"), a case it has no part in
 # ("unrelated") and a case id that does not exist ("missing").
-# Operations: read a case, read an item, create an item, edit an item, annotate an item.
+# Operations: read a case, read an item, create an item, edit an item, annotate an item; read
+# the person of a case, the case's changes and the orders held about its person.
 # R-16: agencies working a case read its conviction/risk/location/other items, and create
 # their own; R-14: only the owner edits, others working the case annotate; R-51: COSA systems
 # get nothing here; hidden and missing answer alike (404).
@@ -45,6 +46,17 @@ WORKING = {
     ("edit_item", "unrelated"): 404,
     ("annotate_item", "others_item"): 201,
     ("annotate_item", "unrelated"): 404,
+    # The person of a case it works, that case's change history and the records held about
+    # the person (orders here: CONVICTION, which every agency working the case reads, R-16).
+    ("read_person", "worked"): 200,
+    ("read_person", "unrelated"): 404,
+    ("read_person", "missing"): 404,
+    ("read_changes", "worked"): 200,
+    ("read_changes", "unrelated"): 404,
+    ("read_changes", "missing"): 404,
+    ("read_orders", "worked"): 200,
+    ("read_orders", "unrelated"): 404,
+    ("read_orders", "missing"): 404,
 }
 # A COSA provider's system sees nothing of the case or of others' items (R-51), but it sends
 # circle reports and concerns into the hub (R-52) on the cases its circles support, and, as
@@ -67,6 +79,8 @@ EXPECTED = {
 class Records:
     worked: uuid.UUID
     unrelated: uuid.UUID
+    worked_person: uuid.UUID
+    unrelated_person: uuid.UUID
     own_item: uuid.UUID
     others_item: uuid.UUID
     unrelated_item: uuid.UUID
@@ -95,6 +109,8 @@ def _records(session: Session, org: DemoOrganisation, agency: str) -> Records:
     records = Records(
         worked=worked.id,
         unrelated=unrelated.id,
+        worked_person=worked.person_id,
+        unrelated_person=unrelated.person_id,
         own_item=item((own_actor, worked.id)),
         others_item=item((probation, worked.id)),
         unrelated_item=item((probation, unrelated.id)),
@@ -134,10 +150,19 @@ def test_each_system_gets_exactly_what_the_rules_say(
         )
         if operation in ("read_item", "edit_item", "annotate_item") and kind == "unrelated":
             record_id = records.unrelated_item
+        if operation in ("read_person", "read_orders"):
+            person = {"worked": records.worked_person, "unrelated": records.unrelated_person}
+            record_id = person.get(kind, record_id)
         if operation == "read_case":
             response = client.get(f"/api/v1/cases/{record_id}", headers=headers)
         elif operation == "read_item":
             response = client.get(f"/api/v1/items/{record_id}", headers=headers)
+        elif operation == "read_person":
+            response = client.get(f"/api/v1/persons/{record_id}", headers=headers)
+        elif operation == "read_orders":
+            response = client.get(f"/api/v1/persons/{record_id}/orders", headers=headers)
+        elif operation == "read_changes":
+            response = client.get(f"/api/v1/cases/{record_id}/changes", headers=headers)
         elif operation == "create_item":
             response = client.post(f"/api/v1/cases/{record_id}/items", json=ITEM, headers=headers)
         elif operation == "edit_item":
