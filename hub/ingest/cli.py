@@ -187,10 +187,16 @@ def replay_command(letter_id: str) -> None:
 )
 @click.option(
     "--batch-size",
-    default=500,
+    default=1000,
     show_default=True,
     type=click.IntRange(1, 10_000),
-    help="Records per commit (each record is still atomic on its own).",
+    help="Records per transaction, validated, matched and written together "
+    "(each record is still atomic on its own).",
+)
+@click.option(
+    "--one-at-a-time",
+    is_flag=True,
+    help="Write every record on its own (slower): the path a chunk that fails falls back to.",
 )
 @_json
 def import_command(
@@ -200,6 +206,7 @@ def import_command(
     rejects: Path | None,
     fmt: str | None,
     batch_size: int,
+    one_at_a_time: bool,
     as_json: bool,
 ) -> None:
     from hub.db import make_sessionmaker
@@ -225,6 +232,7 @@ def import_command(
                 fmt=chosen,
                 batch_size=batch_size,
                 advanced=bar.update,
+                batched=not one_at_a_time,
             )
     if rejects is not None:
         with rejects.open("w", encoding="utf-8") as out:

@@ -38,7 +38,7 @@ def _holders(session: Session, scheme: IdentifierScheme, value: str) -> set[tupl
     return {(person_id, str(status)) for person_id, status in rows}
 
 
-def _identifiers(ref: SubjectRef) -> list[tuple[IdentifierScheme, str]]:
+def subject_identifiers(ref: SubjectRef) -> list[tuple[IdentifierScheme, str]]:
     return [
         (parse_enum(IdentifierScheme, s, f"subject.identifiers[{i}]"), v.strip().upper())
         for i, (s, v) in enumerate(ref.identifiers)
@@ -48,7 +48,7 @@ def _identifiers(ref: SubjectRef) -> list[tuple[IdentifierScheme, str]]:
 def find_subject(session: Session, ref: SubjectRef) -> Person:
     active: set[uuid.UUID] = set()
     held = False
-    for scheme, value in _identifiers(ref):
+    for scheme, value in subject_identifiers(ref):
         for person_id, status in _holders(session, scheme, value):
             if status == PersonStatus.ACTIVE:
                 active.add(person_id)
@@ -79,7 +79,7 @@ def open_case_of(session: Session, person: Person) -> MappaCase | None:
 
 def match_or_register(session: Session, actor: Actor, record: PersonRecord) -> tuple[Person, str]:
     """The person the nominal describes, and how: MATCHED, REGISTERED or HELD (R-56)."""
-    ids = _identifiers(record.subject)
+    ids = subject_identifiers(record.subject)
     decisive = [(s, v) for s, v in ids if s in DECISIVE_SCHEMES]
     found: set[uuid.UUID] = set()
     for scheme, value in decisive:

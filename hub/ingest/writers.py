@@ -8,6 +8,9 @@ address row, validated, flushed and audited exactly as a service would.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -115,23 +118,53 @@ def _person(session: Session, actor: Actor, record: PersonRecord) -> tuple[Perso
     return person, written
 
 
-def _address(
-    session: Session, actor: Actor, person: Person, record: AddressRecord, index: int
-) -> Address:
+@dataclass(frozen=True)
+class CheckedAddress:
+    """An address record that passed the checks an address row needs."""
+
+    type: AddressType
+    line1: str
+    line2: str | None
+    town: str
+    postcode: str | None
+    valid_from: date
+    valid_to: date | None
+
+
+# What an address's COLLECT entry says was written (the batch path writes the same).
+ADDRESS_FIELDS = ("type", "line1", "line2", "town", "postcode", "valid_from", "valid_to")
+
+
+def check_address(record: AddressRecord, index: int) -> CheckedAddress:
     path = f"addresses[{index}]"
     if record.valid_to is not None and record.valid_to < record.valid_from:
         raise Unmappable(f"{path}.valid_to", "cannot be before valid_from")
-    address = Address(
-        person_id=person.id,
+    return CheckedAddress(
         type=parse_enum(AddressType, record.type, f"{path}.type"),
+        line1=required_text(record.line1, f"{path}.line1", max_length=200),
+        line2=optional_text(record.line2, f"{path}.line2", max_length=200),
+        town=required_text(record.town, f"{path}.town", max_length=100),
+        postcode=optional_text(record.postcode, f"{path}.postcode", max_length=10),
         valid_from=record.valid_from,
         valid_to=record.valid_to,
+    )
+
+
+def _address(
+    session: Session, actor: Actor, person: Person, record: AddressRecord, index: int
+) -> Address:
+    checked = check_address(record, index)
+    address = Address(
+        person_id=person.id,
+        type=checked.type,
+        valid_from=checked.valid_from,
+        valid_to=checked.valid_to,
         owning_agency_id=actor.agency_id,
     )
-    address.line1 = required_text(record.line1, f"{path}.line1", max_length=200)
-    address.line2 = optional_text(record.line2, f"{path}.line2", max_length=200)
-    address.town = required_text(record.town, f"{path}.town", max_length=100)
-    address.postcode = optional_text(record.postcode, f"{path}.postcode", max_length=10)
+    address.line1 = checked.line1
+    address.line2 = checked.line2
+    address.town = checked.town
+    address.postcode = checked.postcode
     person.addresses.append(address)
     session.flush()
     audit_write(
@@ -141,7 +174,7 @@ def _address(
         "address",
         address.id,
         person_id=person.id,
-        fields=("type", "line1", "line2", "town", "postcode", "valid_from", "valid_to"),
+        fields=ADDRESS_FIELDS,
     )
     return address
 

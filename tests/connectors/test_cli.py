@@ -58,10 +58,19 @@ def test_bulk_import_end_to_end(scratch_database_url: str, tmp_path: Path) -> No
     assert len(rejects.read_text().splitlines()) == 3
     assert "Importing" in result.stderr  # the progress bar, on stderr
 
+    # The same file again, record by record this time: everything stored is a duplicate.
+    again = _run(
+        ["import", "police", str(source), "--agency", "DEMO-POL", "--one-at-a-time", "--json"],
+        env,
+    )
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout.strip().splitlines()[-1])
+    assert (summary["accepted"], summary["duplicates"], summary["rejected"]) == (0, 3, 3)
+
     letters = _run(["connectors", "dead-letters", "--json"], env)
     assert letters.returncode == 0, letters.stderr
     dead = [json.loads(line) for line in letters.stdout.splitlines()]
-    assert len(dead) == 3
+    assert len(dead) == 6  # each rejected row, each time it was sent
     assert _run(["connectors", "replay", dead[0]["id"]], env).returncode == 1
 
     # A JSON Lines file that ends mid-message: the good lines go in, the cut one is rejected.
