@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import AuditEntry, record
 from hub.consent.disclosures import recipients_of
-from hub.models import Consent, ConsentTask, InformationItem, ItemDisseminationFlag
+from hub.events import emit
+from hub.models import Consent, ConsentTask, InformationItem, ItemDisseminationFlag, MappaCase
 from hub.vocabulary import AuditOperation, ConsentTaskKind
 
 NO_ONWARD_DISSEMINATION = "consent withdrawn: no onward dissemination"
@@ -84,6 +85,16 @@ def carry_out_withdrawal(session: Session, actor: Actor, consent: Consent) -> Wi
                     extra={"consent": str(consent.id)},
                 ),
             )
+    # Subscribers follow cases, so the event goes out on each case of the consent's subject.
+    for case_id in session.scalars(
+        select(MappaCase.id).where(MappaCase.person_id == consent.subject_person_id)
+    ):
+        emit(
+            session,
+            event_type="consent.withdrawn",
+            case_id=case_id,
+            data={"consent_id": str(consent.id)},
+        )
     return WithdrawalEffects(consent, notices, flags, review)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from hub.events import emit
 from hub.models import Agency, CaseChange, CaseMembership, MappaCase, Person, RiskAssessment
 from hub.services.checks import optional_text, parse_enum, required_text
 from hub.services.recording import audit_write
@@ -170,12 +171,19 @@ def change_level(
         _audit_alter(session, actor, case, ("status",), "R-02 closure workflow started")
         return case
     level = _check_level(session, case, case.category, case.person_id, decision)
+    previous = case.current_level
     case.history.append(_level_change(actor, case.current_level, decision))
     case.current_level = level
     if decision.next_review_due is not None:
         case.next_review_due = decision.next_review_due
     session.flush()
     _audit_alter(session, actor, case, ("current_level", "next_review_due"))
+    emit(
+        session,
+        event_type="case.level_changed",
+        case_id=case.id,
+        data={"from_level": previous, "to_level": level},
+    )
     return case
 
 

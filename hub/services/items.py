@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from hub.events import emit
 from hub.models import Agency, InformationItem, ItemAnnotation, ItemNamedAgency, MappaCase
 from hub.services.checks import optional_text, parse_classification, parse_enum, required_text
 from hub.services.recording import audit_write
@@ -91,6 +92,13 @@ def record_item(session: Session, actor: Actor, details: ItemInput) -> Informati
             "named_agencies",
         ),
         extra={"category": item.category.value},
+    )
+    emit(
+        session,
+        event_type="item.created",
+        case_id=case.id,
+        item_id=item.id,
+        data={"category": item.category.value},
     )
     return item
 

@@ -21,7 +21,7 @@ from schemathesis.openapi import from_wsgi
 
 from tests.api.conftest import TokenFor
 
-ALL_SCOPES = "cases:read cases:write items:read items:write audit:read"
+ALL_SCOPES = "cases:read cases:write items:read items:write audit:read ingest:write"
 CHECKS = (
     not_a_server_error,
     response_schema_conformance,

@@ -1,0 +1,82 @@
+"""`hub events ...` and `hub worker --once` through the real `hub` command, on a scratch
+database: subscribe, a delivery that dies while its receiver is down, listed with --failed,
+retried, then delivered (inline on SQLite, by procrastinate on PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from hub.events.signing import verify
+from tests.events.receiver import Receiver
+from tests.integration.test_cli import _env, _run
+
+
+def test_subscribe_fail_list_retry_and_deliver(scratch_database_url: str, tmp_path: Path) -> None:
+    env = _env(scratch_database_url, tmp_path)
+    for args in (["db", "upgrade"], ["demo", "load", "--count", "1"]):
+        result = _run(args, env)
+        assert result.returncode == 0, result.stderr
+    made = _run(
+        [
+            "clients",
+            "create",
+            "DEMO-POL",  # the demo case is the police's: its system may read it
+            "--name",
+            "case system",
+            "--auth-method",
+            "client_secret_basic",
+            "--scopes",
+            "cases:read",
+        ],
+        env,
+    )
+    assert made.returncode == 0, made.stderr
+    client_id = re.search(r"client_id: (\S+)", made.stdout)
+    assert client_id is not None
+    receiver = Receiver()
+    try:
+        bad = _run(
+            ["events", "subscribe", client_id[1], "--url", receiver.url, "--events", "nope"], env
+        )
+        assert bad.returncode == 1
+        assert bad.stderr.startswith("hub: error: --events: unknown event type 'nope'")
+        subscribed = _run(
+            [
+                "events",
+                "subscribe",
+                client_id[1],
+                "--url",
+                receiver.url,
+                "--events",
+                "item.created",
+            ],
+            env,
+        )
+        assert subscribed.returncode == 0, subscribed.stderr
+        secret = re.search(r"(whsec_\S+)", subscribed.stdout)
+        assert secret is not None
+
+        receiver.stop()
+        once = ["worker", "--once", "--max-attempts", "1"]
+        assert _run(once, env).returncode == 0
+        failed = _run(["events", "list", "--failed", "--json"], env)
+        assert failed.returncode == 0, failed.stderr
+        dead = [json.loads(line) for line in failed.stdout.splitlines()]
+        assert dead  # the demo case's items, none delivered
+        assert {d["event"] for d in dead} == {"item.created"}
+        assert all(d["attempts"] == 1 for d in dead)
+
+        receiver.start()
+        for row in dead:
+            assert _run(["events", "retry", row["id"]], env).returncode == 0
+        assert _run(once, env).returncode == 0
+        assert len(receiver.received) == len(dead)
+        for received in receiver.received:
+            verify(secret[1], received.headers, received.body)
+        assert _run(["events", "list", "--failed", "--json"], env).stdout == ""
+        listed = _run(["events", "list", "--json"], env)
+        assert json.loads(listed.stdout)["delivered"] == len(dead)
+    finally:
+        receiver.stop()
