@@ -1,7 +1,8 @@
 """Notification requirements and events (domain.md §4.1).
 
-The due-date arithmetic of R-33 to R-36 arrives with the chair's workspace; this module
-records requirements and events faithfully so nothing an agency sends is lost.
+This module records requirements and events faithfully so nothing an agency sends is lost.
+The due-date arithmetic of R-32 to R-35 is in hub/casework/notifications.py, applied by
+`hub casework run` (R-36, travel, is not built yet).
 """
 
 from __future__ import annotations
