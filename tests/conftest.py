@@ -22,6 +22,10 @@ from hub.db import make_engine
 from hub.demo.agencies import DemoOrganisation, create_organisation
 from tests.helpers import scratch_database
 
+# One chromium for the whole run: Playwright's sync API runs one event loop per process, so
+# browser tests in any folder (tests/browser, tests/casework, tests/portal) share these.
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 def _configured_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("HUB_TEST_DATABASE_URL")

@@ -23,7 +23,23 @@ from hub.settings import Settings
 from hub.vocabulary import AuditOperation
 
 DEMO_PASSWORD = "demo-password-not-secret"  # noqa: S105  (published, demo only)
-DEMO_USERS = ("chair.l2", "chair.l3", "coordinator", "offender.manager", "cosa.volunteer")
+# One person for every role a person signs in with (hub/demo/agencies.py STAFF); systems
+# (SYSTEM_API_CLIENT) use OAuth client credentials instead (docs/api.md).
+DEMO_USERS = (
+    "chair.l2",
+    "chair.l3",
+    "coordinator",
+    "offender.manager",
+    "mosovo",
+    "housing.rep",
+    "health.rep",
+    "health.discloser",
+    "cosa.coordinator",
+    "cosa.volunteer",
+    "auditor",
+    "smb.member",
+    "lay.adviser",
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +83,14 @@ def announce(settings: Settings, session: Session) -> list[str]:
     """Create the demo sign-ins and say how to use them (for `hub demo load`)."""
     made = create_demo_sign_ins(session, AccountPolicy.from_settings(settings))
     lines = [
-        f"demo sign-ins at /sign-in, password {DEMO_PASSWORD!r}; add the key to an "
-        "authenticator app (or: oathtool --totp -b KEY):"
+        f"demo sign-ins at /sign-in (cosa.coordinator: /portal/sign-in), password "
+        f"{DEMO_PASSWORD!r}; add the key to an authenticator app (or: oathtool --totp -b KEY):"
     ]
+    roles = {
+        user.username: ", ".join(sorted(r.value for r in user.roles))
+        for user in session.scalars(select(User).where(User.username.in_(DEMO_USERS)))
+    }
     lines += [f"  {m.username:<18} key {m.secret}" for m in made]
+    lines.append("their roles (one demo person for each role people sign in with):")
+    lines += [f"  {m.username:<18} is {roles[m.username]}" for m in made]
     return lines

@@ -127,3 +127,66 @@ def agency_names(session: Session, views: Iterable[View]) -> dict[str, str]:
         return {}
     found = session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(wanted)))
     return {str(agency_id): name for agency_id, name in found}
+
+
+# The case page's sections, one per item category, in the order a chair reads a case.
+SECTION_HEADINGS = {
+    "CONVICTION": "Convictions and offences",
+    "RISK": "Risk",
+    "LOCATION": "Location and addresses",
+    "INTELLIGENCE": "Intelligence",
+    "HEALTH": "Health",
+    "VICTIM": "Victims",
+    "CHILD": "Children",
+    "FINANCIAL": "Financial",
+    "OTHER": "Other information",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    category: str
+    heading: str
+    items: list[View]
+
+
+def sections(items: Iterable[View]) -> list[Section]:
+    """The items grouped by category, known categories in reading order, others after."""
+    grouped: dict[str, list[View]] = {}
+    for item in items:
+        grouped.setdefault(item.category or "OTHER", []).append(item)
+    order = [c for c in SECTION_HEADINGS if c in grouped] + sorted(
+        c for c in grouped if c not in SECTION_HEADINGS
+    )
+    return [
+        Section(c, SECTION_HEADINGS.get(c, c.replace("_", " ").capitalize()), grouped[c])
+        for c in order
+    ]
+
+
+def reference(case_id: uuid.UUID) -> str:
+    """How people name a case: the first eight hex digits of its id (searchable on /cases)."""
+    return f"Case {case_id.hex[:8].upper()}"
+
+
+# The audit trail's operations as the "who accessed this case" tab says them.
+ACCESS_WORDS = {
+    "CONSULT": "Consulted",
+    "DISCLOSE": "Disclosed",
+    "DENY": "Refused",
+    "BREAK_GLASS": "Emergency access",
+}
+
+
+# Roles as the "view as" page names them.
+ROLE_WORDS = {
+    "MAPPA_CHAIR_L2": "MAPPA chair (level 2)",
+    "MAPPA_CHAIR_L3": "MAPPA chair (level 3)",
+    "MAPPA_COORDINATOR": "MAPPA coordinator",
+    "OFFENDER_MANAGER": "Offender manager",
+    "MOSOVO_OFFICER": "MOSOVO officer",
+    "DTC_REP": "Duty-to-co-operate representative",
+    "HEALTH_DISCLOSER": "Health discloser (clinician or Caldicott delegate)",
+    "COSA_COORDINATOR": "COSA circle coordinator",
+    "COSA_VOLUNTEER": "COSA volunteer",
+}

@@ -13,14 +13,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from hub.accounts.web import login_required
 from hub.app import db_session
 from hub.errors import NotFound
+from hub.gate import Gate
 from hub.vocabulary import Purpose
 from hub.web import present
+from hub.web.listing import agency_choices, parse_filters
 from hub.web.purpose import LABELS, remember, stated_purpose
 from hub.web.reading import gate, today, web_reader
 
@@ -43,6 +45,10 @@ def purpose_required(view: F) -> F:
     def asked(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if stated_purpose() is None:
             return redirect(url_for("workspace.purpose", next=request.full_path.rstrip("?")))
+        # The policy set in force is fetched before the page opens its own transaction: on
+        # SQLite every transaction takes the write lock (hub/db.py), and the store records a
+        # newly loaded set in a session of its own, which would wait on the page's lock.
+        g.hub_gate = gate()
         return view(*args, **kwargs)
 
     return cast(F, asked)
@@ -51,7 +57,7 @@ def purpose_required(view: F) -> F:
 @workspace.route("/purpose", methods=["GET", "POST"])
 @login_required
 def purpose() -> ResponseReturnValue:
-    back = _local_path(request.values.get("next")) or url_for("workspace.cases")
+    back = _local_path(request.values.get("next")) or url_for("dashboard.index")
     if request.method == "GET":
         return _render("workspace/purpose.html", chosen=stated_purpose(), back=back)
     chosen = request.form.get("purpose", "")
@@ -67,18 +73,43 @@ def purpose() -> ResponseReturnValue:
 @login_required
 @purpose_required
 def cases() -> ResponseReturnValue:
+    """The cases the reader may list, narrowed by the filters and reference search, in SQL."""
     number = _page_number()
-    purpose = _purpose()
     session = db_session()
-    page = gate().list_cases(session, web_reader(purpose), page=number, per_page=PER_PAGE)
+    filters, errors = parse_filters(session, request.args)
+    choices = agency_choices(session)
+    if errors:  # nothing read: the form comes back with what was typed and what is wrong
+        return (
+            _render(
+                "workspace/cases.html",
+                page=None,
+                filters=filters,
+                given=request.args,
+                choices=choices,
+                errors=errors,
+            ),
+            400,
+        )
+    reader = web_reader(_purpose())
+    now = today()
+    page = request_gate().list_cases(
+        session,
+        reader,
+        page=number,
+        per_page=PER_PAGE,
+        where=filters.clause(reader.actor, now) if filters.any else None,
+    )
     session.commit()  # the CONSULT entries first, then the page
     if number > 1 and not page.cases:
         return _not_found()
     return _render(
         "workspace/cases.html",
         page=page,
+        filters=filters,
+        given=request.args,
+        choices=choices,
         agencies=present.agency_names(session, page.cases),
-        today=today(),
+        today=now,
     )
 
 
@@ -92,7 +123,7 @@ def case(case_id: str) -> ResponseReturnValue:
         return _not_found()  # not even an id: the same page as a hidden case
     session = db_session()
     try:
-        view = gate().read_case(session, web_reader(_purpose()), wanted)
+        view = request_gate().read_case(session, web_reader(_purpose()), wanted)
     except NotFound:
         session.commit()  # the DENY entry stays: probing shows in the trail
         return _not_found()
@@ -101,8 +132,10 @@ def case(case_id: str) -> ResponseReturnValue:
     return _render(
         "workspace/case.html",
         view=view,
+        sections=present.sections(view.items),
         agencies=agencies,
         overdue=present.review_overdue(view.case, today()),
+        tab="case",
     )
 
 
@@ -119,7 +152,9 @@ def overdue_reviews() -> ResponseReturnValue:
     session = db_session()
     now = today()
     reader = web_reader(_purpose())
-    page = gate().list_cases(session, reader, page=number, per_page=PER_PAGE, due_before=now)
+    page = request_gate().list_cases(
+        session, reader, page=number, per_page=PER_PAGE, due_before=now
+    )
     session.commit()
     late = page.cases
     more = page.following is not None
@@ -131,6 +166,19 @@ def overdue_reviews() -> ResponseReturnValue:
         agencies=present.agency_names(session, late),
         today=now,
     )
+
+
+def request_gate() -> Gate:
+    """The gate of this request (taken by `purpose_required` before any transaction)."""
+    found: Gate | None = g.get("hub_gate")
+    return found if found is not None else gate()
+
+
+def case_id_from(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None  # not even an id: answered as a hidden case is
 
 
 def _purpose() -> Purpose:
@@ -162,3 +210,9 @@ def _local_path(value: str | None) -> str | None:
         return None
     parts = urlsplit(value)
     return None if parts.scheme or parts.netloc or "\\" in value else value
+
+
+# The sibling pages of a case (hub/web/case_tabs.py) and the dashboard answer the same way.
+chosen_purpose = _purpose
+not_found_page = _not_found
+render_page = _render

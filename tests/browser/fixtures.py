@@ -1,6 +1,9 @@
 """A real hub for a real browser: gunicorn on a loopback port over a demo-loaded database,
 and Debian's chromium driven by Playwright (never a downloaded browser).
 
+A pytest plugin of the whole suite (tests/conftest.py loads it), not a conftest: Playwright's
+sync API runs one event loop per process, so every folder's browser tests share one chromium.
+
 Under CI=true a missing chromium or Playwright fails the tests; elsewhere they are skipped
 with the reason, so a laptop without chromium can still run the rest of the suite.
 """

@@ -16,7 +16,7 @@ from hub.accounts import totp
 from hub.db import make_engine
 from hub.demo.sign_ins import DEMO_PASSWORD
 from hub.models import MappaCase
-from tests.browser.conftest import Hub
+from tests.browser.fixtures import Hub
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 PURPOSE = "Preparing for or holding a MAPPA meeting"
