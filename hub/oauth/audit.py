@@ -7,33 +7,54 @@ lets a revocation be traced, not a credential); never a secret, an assertion or 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from flask import g
 
 from hub.actor import HUB_ITSELF, Actor
 from hub.app import db_session
 from hub.audit import AuditEntry, record
-from hub.oauth.authlib_client import GRANT_TYPE, HubClient
+from hub.models import User
+from hub.oauth.authlib_client import CODE_GRANT, GRANT_TYPE, HubClient
 from hub.vocabulary import AuditOperation
 
 RECORD_TYPE = "oauth_client"
 
 
-def token_issued(client: HubClient, jti: str, scope: str) -> None:
+def token_issued(client: HubClient, jti: str, scope: str, user: User | None = None) -> None:
+    actor = _actor(client)
+    if user is not None:  # a person's token: the entry names them, as their sign-in's does
+        actor = replace(actor, user_id=user.id, roles=user.roles)
     record(
         db_session(),
         AuditEntry(
             operation=AuditOperation.LOGIN,
-            actor=_actor(client),
+            actor=actor,
             record_type=RECORD_TYPE,
             record_ids=(client.client_id,),
             outcome="token_issued",
             extra={
-                "grant_type": GRANT_TYPE,
+                "grant_type": CODE_GRANT if user is not None else GRANT_TYPE,
                 "auth_method": client.auth_method,
                 "scope": scope,
                 "jti": jti,
             },
+        ),
+    )
+
+
+def code_issued(client: HubClient, user: User, *, allowed: bool) -> None:
+    """A person allowed (or refused) their agency's client to act for them."""
+    actor = replace(_actor(client), user_id=user.id, roles=user.roles)
+    record(
+        db_session(),
+        AuditEntry(
+            operation=AuditOperation.LOGIN if allowed else AuditOperation.LOGIN_FAILED,
+            actor=actor,
+            record_type=RECORD_TYPE,
+            record_ids=(client.client_id,),
+            outcome="code_issued" if allowed else "access_denied",
+            extra={"grant_type": CODE_GRANT},
         ),
     )
 

@@ -68,7 +68,21 @@ def _read_jwks(value: str | None) -> str | None:
     "--scopes", required=True, help=f"Space- or comma-separated, from: {', '.join(SCOPES)}."
 )
 @click.option("--jwks", default=None, help="private_key_jwt: public JWKS file, '-' or JSON.")
-def create(agency_code: str, name: str, auth_method: str, scopes: str, jwks: str | None) -> None:
+@click.option(
+    "--redirect-uri",
+    "redirect_uris",
+    multiple=True,
+    help="Makes the client interactive: it acts for signed-in people (authorization code "
+    "with PKCE S256) at this exact URI, and no longer for its agency alone. Repeatable.",
+)
+def create(
+    agency_code: str,
+    name: str,
+    auth_method: str,
+    scopes: str,
+    jwks: str | None,
+    redirect_uris: tuple[str, ...],
+) -> None:
     from hub.oauth.clients import create_client
 
     with _session(sealing=True) as session:
@@ -79,6 +93,7 @@ def create(agency_code: str, name: str, auth_method: str, scopes: str, jwks: str
             auth_method=auth_method,
             scopes=scopes,
             jwks=_read_jwks(jwks),
+            redirect_uris=redirect_uris,
         )
         client_id = made.client.client_id
     click.echo(f"client_id: {client_id}")

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -21,7 +23,7 @@ from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound
 from hub.models import Agency
 from hub.oauth import client_secret
-from hub.oauth.model import ClientAuthMethod, OAuthClient
+from hub.oauth.model import ClientAuthMethod, ClientRedirectUri, OAuthClient
 from hub.oauth.scopes import parse_scopes, scope_string
 from hub.oauth.signing import ensure_key
 from hub.vocabulary import AuditOperation
@@ -47,6 +49,7 @@ def create_client(
     auth_method: str,
     scopes: str,
     jwks: str | None = None,
+    redirect_uris: Sequence[str] = (),
 ) -> Registered:
     agency = session.scalars(select(Agency).where(Agency.code == agency_code)).first()
     if agency is None:
@@ -63,10 +66,15 @@ def create_client(
         scopes=scope_string(granted),
     )
     secret = _set_credential(client, jwks)
+    uris = [validate_redirect_uri(u, f"redirect_uris[{i}]") for i, u in enumerate(redirect_uris)]
     session.add(client)
     ensure_key(session)  # a new hub gets its first signing key with its first client
     session.flush()
-    _audit(session, AuditOperation.ALTER, client, "create")
+    session.add_all(
+        ClientRedirectUri(client_id=client.client_id, redirect_uri=u) for u in dict.fromkeys(uris)
+    )
+    session.flush()
+    _audit(session, AuditOperation.ALTER, client, "create", redirect_uris=uris)
     return Registered(client, secret)
 
 
@@ -124,6 +132,19 @@ def validate_jwks(raw: str, field: str = "jwks") -> str:
     return json.dumps({"keys": keys}, sort_keys=True)
 
 
+def validate_redirect_uri(raw: str, field: str) -> str:
+    """An absolute https URI, or http on the loopback for a desktop client (RFC 8252 §7.3);
+    no fragment (RFC 6749 §3.1.2). It will be matched exactly, never by prefix."""
+    uri = raw.strip()
+    parts = urlsplit(uri)
+    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1", "localhost")
+    if len(uri) > 500 or not parts.netloc or not (parts.scheme == "https" or loopback):
+        raise InvalidInput(field, "must be an https URL (or http on the loopback), at most 500")
+    if parts.fragment or "#" in uri:
+        raise InvalidInput(field, "must not have a fragment")
+    return uri
+
+
 def _set_credential(client: OAuthClient, jwks: str | None) -> str | None:
     if client.auth_method is ClientAuthMethod.PRIVATE_KEY_JWT:
         if jwks is None:
@@ -152,7 +173,22 @@ def _get(session: Session, client_id: str) -> OAuthClient:
     return client
 
 
-def _audit(session: Session, operation: AuditOperation, client: OAuthClient, action: str) -> None:
+def _audit(
+    session: Session,
+    operation: AuditOperation,
+    client: OAuthClient,
+    action: str,
+    *,
+    redirect_uris: Sequence[str] = (),
+) -> None:
+    extra = {
+        "action": action,
+        "agency": str(client.agency_id),
+        "auth_method": client.auth_method.value,
+        "scopes": client.scopes,
+    }
+    if redirect_uris:
+        extra["redirect_uris"] = " ".join(redirect_uris)
     record(
         session,
         AuditEntry(
@@ -160,11 +196,6 @@ def _audit(session: Session, operation: AuditOperation, client: OAuthClient, act
             actor=hub_actor(),
             record_type="oauth_client",
             record_ids=(client.client_id,),
-            extra={
-                "action": action,
-                "agency": str(client.agency_id),
-                "auth_method": client.auth_method.value,
-                "scopes": client.scopes,
-            },
+            extra=extra,
         ),
     )

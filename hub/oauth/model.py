@@ -103,3 +103,37 @@ class UsedAssertion(Base):
     client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ClientRedirectUri(Base):
+    """Where an interactive client may receive authorization codes, matched exactly.
+
+    A client with any registered URI is interactive: it acts for a signed-in person through
+    the authorization code grant with PKCE, and may not use client credentials.
+    """
+
+    __tablename__ = "oauth_client_redirect_uri"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_client.client_id"), primary_key=True)
+    redirect_uri: Mapped[str] = mapped_column(String(500), primary_key=True)
+
+
+class AuthorizationCode(Base):
+    """A code issued to a person's client at /oauth/authorize, good once, for minutes.
+
+    Stored as a SHA-256 digest: a database reader cannot redeem a live code. The PKCE
+    challenge is always S256 and always present (RFC 9700 §2.1.1).
+    """
+
+    __tablename__ = "oauth_authorization_code"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_client.client_id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub_user.id"), index=True)
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(500))
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(10))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]

@@ -17,6 +17,7 @@ SCOPES: dict[str, str] = {
     "items:write": "share and change the agency's own information items",
     "consent:write": "record and withdraw consent",
     "audit:read": "read the audit trail of the agency's own records",
+    "ingest:write": "push the agency's own messages through its connectors",
 }
 
 

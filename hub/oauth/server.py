@@ -1,8 +1,8 @@
-"""The authorization server: Authlib's, with the client-credentials grant only.
+"""The authorization server: Authlib's, with client credentials for agency systems and
+authorization code with PKCE (S256, always) for people's clients.
 
 No password grant and no implicit grant are registered, so Authlib itself answers
-`unsupported_grant_type` and `unsupported_response_type` for them. Authorization code with
-PKCE arrives with people's login (docs/api.md says how it will plug in).
+`unsupported_grant_type` and `unsupported_response_type` for them.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Flask, g
 from joserfc import jwt
+from sqlalchemy import select
 
 from hub.app import db_session
 from hub.oauth.assertion import PrivateKeyJWT
 from hub.oauth.authlib_client import HubClient
+from hub.oauth.code_grant import PersonAuthorizationCode, S256Only
 from hub.oauth.endpoints import Introspection, Revocation
-from hub.oauth.model import ClientAuthMethod, OAuthClient
+from hub.oauth.model import ClientAuthMethod, ClientRedirectUri, OAuthClient
 from hub.oauth.runtime import runtime
 from hub.oauth.scopes import SCOPES
 from hub.oauth.signing import ALGORITHM
@@ -48,21 +50,34 @@ class AgencyClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
             raise InvalidScopeError(description=f"scope not granted: {sorted(refused)[0]}")
 
 
+class PersonCode(PersonAuthorizationCode):
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+
 class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     def query_client(self, client_id: str) -> HubClient | None:
         if not isinstance(client_id, str) or len(client_id) > 64:
             return None
-        row = db_session().get(OAuthClient, client_id)
+        session = db_session()
+        row = session.get(OAuthClient, client_id)
         if row is None:
             return None
-        g.oauth_claimed_client = HubClient.of(row)  # for the audit entry of a refusal
-        return None if row.disabled_at is not None else HubClient.of(row)
+        uris = frozenset(
+            session.scalars(
+                select(ClientRedirectUri.redirect_uri).where(
+                    ClientRedirectUri.client_id == client_id
+                )
+            )
+        )
+        client = HubClient.of(row, uris)
+        g.oauth_claimed_client = client  # for the audit entry of a refusal
+        return None if row.disabled_at is not None else client
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         """Nothing to store (the token is self-contained); the issuance is audited."""
         from hub.oauth.audit import token_issued
 
-        token_issued(request.client, g.oauth_issued_jti, token.get("scope", ""))
+        token_issued(request.client, g.oauth_issued_jti, token.get("scope", ""), request.user)
 
 
 def _sign_access_token(client: HubClient, grant_type: str, user: Any, scope: str) -> str:
@@ -74,7 +89,8 @@ def _sign_access_token(client: HubClient, grant_type: str, user: Any, scope: str
     g.oauth_issued_jti = jti
     claims = {
         "iss": oauth.issuer,
-        "sub": client.client_id,  # no person: the client itself (RFC 9068 §2.2)
+        # RFC 9068 §2.2: the person the token acts for, or with none the client itself.
+        "sub": str(user.id) if user is not None else client.client_id,
         "aud": oauth.audience,
         "exp": now + oauth.lifetime,
         "iat": now,
@@ -101,6 +117,7 @@ def build_server(app: Flask) -> HubAuthorizationServer:
     )
     server.register_client_auth_method(PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT())
     server.register_grant(AgencyClientCredentials)
+    server.register_grant(PersonCode, [S256Only(required=True)])
     server.register_endpoint(Introspection())
     server.register_endpoint(Revocation())
     return server

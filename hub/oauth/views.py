@@ -1,4 +1,4 @@
-"""The OAuth endpoints: token, authorize (refusing), introspect, revoke, JWKS, metadata."""
+"""The OAuth endpoints: token, authorize, introspect, revoke, JWKS, metadata."""
 
 from __future__ import annotations
 
@@ -6,12 +6,27 @@ import re
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from authlib.oauth2.rfc6749 import AccessDeniedError
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 
+from hub.accounts.browser import csrf_ok
+from hub.accounts.web import current_user
 from hub.app import db_session
 from hub.crypto import KeyringError
 from hub.oauth import signing
-from hub.oauth.audit import token_refused
+from hub.oauth.audit import code_issued, token_refused
+from hub.oauth.model import OAuthClient
 from hub.oauth.runtime import IssuerNotConfigured, runtime
 from hub.oauth.scopes import SCOPES
 from hub.oauth.server import AUTH_METHODS, HubAuthorizationServer
@@ -43,17 +58,67 @@ def token() -> Response:
 
 
 @oauth.route("/oauth/authorize", methods=["GET", "POST"])
-def authorize() -> Response:
-    """No redirect-based grant exists yet: every response type is unsupported, and with no
-    client redirect URI to trust, the error is shown here rather than redirected."""
+def authorize() -> ResponseReturnValue:
+    """A person lets their agency's interactive client act as them (authorization code).
+
+    The request is checked before anything else, so a bad client or redirect URI is shown
+    here and never redirected. Then the person signs in (with MFA) if they have not, sees
+    which system asks for what, and allows or refuses; only then is a code issued.
+    """
     server = _server()
-    oauth_request = server.create_oauth2_request(request)
     try:
-        server.get_authorization_grant(oauth_request)
+        grant = server.get_consent_grant(request=request)
     except OAuth2Error as error:
-        response: Response = server.handle_error_response(oauth_request, error)
+        return _authorize_problem(error)
+    user = current_user()
+    if user is None:
+        if request.method != "GET":
+            return _authorize_problem(AccessDeniedError("sign in first"))
+        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    client = grant.client
+    if request.method == "GET":
+        return _consent_page(client, grant.request.scope or "")
+    if not csrf_ok():
+        return _authorize_problem(AccessDeniedError("the form has expired; start again"))
+    allowed = request.form.get("decision") == "allow"
+    # A person can only let their own agency's system act for them: a token carries one
+    # agency, and the person's roles mean nothing in another's.
+    same_agency = user.agency_id == client.agency_id
+    response: Response = server.create_authorization_response(
+        request=request, grant_user=user if allowed and same_agency else None, grant=grant
+    )
+    code_issued(client, user, allowed=allowed and same_agency)
+    db_session().commit()  # the code and its audit entry together
+    return response
+
+
+def _consent_page(client: Any, scope: str) -> ResponseReturnValue:
+    row = db_session().get(OAuthClient, client.client_id)
+    asked = [(s, SCOPES[s]) for s in scope.split() if s in SCOPES]
+    settings = current_app.config["HUB_SETTINGS"]
+    return render_template(
+        "oauth/authorize.html",
+        area=settings.mappa_area,
+        client_name=row.name if row is not None else client.client_id,
+        scopes=asked,
+        errors=[],
+    )
+
+
+def _authorize_problem(error: OAuth2Error) -> ResponseReturnValue:
+    """Before the redirect URI is trusted, the error is shown; after, it goes back to it."""
+    if getattr(error, "redirect_uri", None):
+        response: Response = _server().handle_error_response(None, error)
         return response
-    raise AssertionError("no authorization grant is registered")  # pragma: no cover
+    settings = current_app.config["HUB_SETTINGS"]
+    page = render_template(
+        "oauth/refused.html",
+        area=settings.mappa_area,
+        error=error.error,
+        description=error.description or "",
+        errors=[],
+    )
+    return page, error.status_code
 
 
 @oauth.post("/oauth/introspect")
@@ -95,8 +160,10 @@ def metadata() -> Response:
         "introspection_endpoint": issuer + "/oauth/introspect",
         "revocation_endpoint": issuer + "/oauth/revoke",
         "scopes_supported": list(SCOPES),
-        "response_types_supported": [],
-        "grant_types_supported": ["client_credentials"],
+        "authorization_endpoint": issuer + "/oauth/authorize",
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["client_credentials", "authorization_code"],
+        "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": ["ES256", "ES384", "RS256", "PS256"],
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
@@ -302,3 +303,121 @@ def test_cli_list_and_unknown_client(env: dict[str, str]) -> None:
     missing = hub(env, "clients", "disable", "no-such-client")
     assert missing.returncode == 1
     assert missing.stderr.strip() == "hub: error: client not found"
+
+
+class _Browser:
+    """A person's browser, enough of one: follows nothing by itself, keeps cookies.
+
+    The served hub runs as production, so its cookies are Secure; a browser sends those to
+    http://127.0.0.1 (a secure context), while `requests` would not. So they are kept here.
+    """
+
+    _COOKIE = re.compile(r"^([^=;\s]+)=([^;]*)")
+    _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+
+    def __init__(self) -> None:
+        self.cookies: dict[str, str] = {}
+
+    def go(self, url: str, form: dict[str, str] | None = None) -> requests.Response:
+        header = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        method = "POST" if form is not None else "GET"
+        answer = requests.request(
+            method, url, data=form, headers={"Cookie": header}, allow_redirects=False, timeout=30
+        )
+        for raw in answer.raw.headers.getlist("Set-Cookie"):
+            found = self._COOKIE.match(raw)
+            if found:
+                self.cookies[found.group(1)] = found.group(2)
+        return answer
+
+    def submit(self, url: str, page: str, form: dict[str, str]) -> requests.Response:
+        token = self._CSRF.search(page)
+        assert token is not None, page
+        return self.go(url, {**form, "csrf_token": token.group(1)})
+
+
+def test_authorization_code_with_pkce_s256_with_a_real_client(
+    env: dict[str, str], served: str
+) -> None:
+    """An officer signs in (first time: sets up MFA), lets their force's case system act for
+    them, and the system, through Authlib's client, redeems the code with its PKCE verifier."""
+    from hub.accounts import totp
+    from hub.db import utcnow
+
+    made = ok(env, "users", "create", "--agency", "DEMO-POL", "--username", "real.officer",
+              "--display-name", "Synthetic Officer", "--role", "MOSOVO_OFFICER",
+              "--vetting-expires", "2030-12-31")  # fmt: skip
+    password = re.search(r"^initial password: (\S+)$", made, re.MULTILINE)
+    assert password is not None
+    callback = "http://127.0.0.1:9/oauth/callback"  # loopback: never followed here
+    client_id, secret = _created(
+        ok(
+            env,
+            "clients",
+            "create",
+            "DEMO-POL",
+            "--name",
+            "Case system for officers",
+            "--auth-method",
+            "client_secret_basic",
+            "--scopes",
+            "cases:read",
+            "--redirect-uri",
+            callback,
+        )
+    )
+    system = OAuth2Session(
+        client_id,
+        secret,
+        redirect_uri=callback,
+        scope="cases:read",
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+    )
+    verifier = os.urandom(48).hex()
+    authorize_url, state = system.create_authorization_url(
+        served + "/oauth/authorize", code_verifier=verifier
+    )
+
+    browser = _Browser()
+    to_sign_in = browser.go(authorize_url)
+    assert to_sign_in.status_code == 302
+    sign_in_url = served + to_sign_in.headers["Location"].removeprefix(served)
+    page = browser.go(sign_in_url).text
+    entered = browser.submit(
+        sign_in_url, page, {"username": "real.officer", "password": password.group(1)}
+    )
+    assert entered.status_code == 303, entered.text
+    enrol_url = served + entered.headers["Location"].removeprefix(served)
+    enrol = browser.go(enrol_url).text
+    totp_secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', enrol)
+    assert totp_secret is not None, enrol
+    code = totp.code_at(totp_secret.group(1).replace(" ", ""), utcnow())
+    enrolled = browser.submit(enrol_url, enrol, {"code": code})
+    assert enrolled.status_code == 303, enrolled.text
+    back = served + enrolled.headers["Location"].removeprefix(served)
+    assert back.startswith(served + "/oauth/authorize?")
+    consent = browser.go(back)
+    assert "Case system for officers" in consent.text
+    allowed = browser.submit(back, consent.text, {"decision": "allow"})
+    assert allowed.status_code == 302
+    assert allowed.headers["Location"].startswith(callback + "?")
+
+    token = system.fetch_token(
+        served + "/oauth/token",
+        authorization_response=allowed.headers["Location"],
+        code_verifier=verifier,
+        state=state,
+    )
+    claims = _verify(served, token["access_token"])
+    assert claims["client_id"] == client_id
+    assert claims["sub"] != client_id  # the officer, not the system
+    read = requests.get(
+        served + "/api/v1/cases",
+        headers={
+            "Authorization": f"Bearer {token['access_token']}",
+            "Hub-Purpose": "RISK_MANAGEMENT",
+        },
+        timeout=30,
+    )
+    assert read.status_code == 200, read.text

@@ -127,8 +127,9 @@ def test_the_implicit_grant_is_unsupported(
     query = {"response_type": "token", "client_id": registered.client_id}
     response = client.open("/oauth/authorize", method=method, query_string=query)
     assert response.status_code == 400
-    assert response.json["error"] == "unsupported_response_type"
-    assert "Location" not in response.headers  # no redirect to an unvalidated URI
+    # Shown to the person on a page (RFC 6749 §4.1.2.1), never redirected to an unchecked URI.
+    assert "unsupported_response_type" in response.get_data(as_text=True)
+    assert "Location" not in response.headers
 
 
 def test_a_disabled_client_gets_no_token(
@@ -220,7 +221,9 @@ def test_metadata_describes_the_server(client: FlaskClient) -> None:
     document = client.get("/.well-known/oauth-authorization-server").json
     assert document["issuer"] == ISSUER
     assert document["token_endpoint"] == ISSUER + "/oauth/token"
-    assert document["grant_types_supported"] == ["client_credentials"]
+    assert document["grant_types_supported"] == ["client_credentials", "authorization_code"]
+    assert document["response_types_supported"] == ["code"]  # no implicit "token"
+    assert document["code_challenge_methods_supported"] == ["S256"]  # no "plain"
     assert "password" not in str(document)
     assert {"cases:read", "cases:write", "items:read", "items:write"} <= set(
         document["scopes_supported"]
