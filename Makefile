@@ -38,7 +38,7 @@ demo: $(VENV)/.installed $(ASSETS)/.built
 	$(DEMO_ENV) $(BIN)/hub db upgrade
 	$(DEMO_ENV) $(BIN)/hub keys init --if-missing
 	$(DEMO_ENV) $(BIN)/hub demo load --count $${HUB_DEMO_COUNT:-500}
-	@echo "MAPPA Hub (synthetic demo data) on http://127.0.0.1:8000 - Ctrl-C stops it"
+	@echo "MAPPA Hub (synthetic demo data): sign in at http://127.0.0.1:8000/sign-in with an account above - Ctrl-C stops it"
 	$(DEMO_ENV) HUB_BIND=127.0.0.1:8000 $(BIN)/hub serve
 
 test: $(VENV)/.installed-dev $(ASSETS)/.built

@@ -272,6 +272,47 @@ def baseline_single(engine: Engine, table: Table, rows: list[dict[str, Any]]) ->
     return time.perf_counter() - started
 
 
+def baseline_worker(
+    url: str, table_name: str, rows: list[dict[str, Any]], start: Barrier, results: Queue[Any]
+) -> None:
+    """Run in a spawned process: `baseline_single` over its share, after a common start."""
+    engine = make_engine(url)
+    _, table = scratch_table(table_name)
+    start.wait(timeout=120)
+    began = time.monotonic()
+    baseline_single(engine, table, rows)
+    results.put((began, time.monotonic()))
+    engine.dispose()
+
+
+def baseline_concurrently(
+    url: str, table_name: str, rows: list[dict[str, Any]], procs: int
+) -> float:
+    """The same rows as `baseline_single`, shared by `procs` processes: what the database and
+    the disk allow at that concurrency with no log at all. Many writers let PostgreSQL flush
+    several commits with one WAL write, so this, not one process, is the fair floor for
+    concurrent appends."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(procs)
+    results: Queue[Any] = context.Queue()
+    share = len(rows) // procs
+    workers = [
+        context.Process(
+            target=baseline_worker,
+            args=(url, table_name, rows[i * share : (i + 1) * share], start, results),
+        )
+        for i in range(procs)
+    ]
+    for worker in workers:
+        worker.start()
+    spans: list[tuple[float, float]] = [results.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join()
+        if worker.exitcode != 0:
+            raise SystemExit(f"a benchmark process failed (exit code {worker.exitcode})")
+    return max(ended for _, ended in spans) - min(began for began, _ in spans)
+
+
 def baseline_single_held(engine: Engine, table: Table, rows: list[dict[str, Any]]) -> float:
     """INSERT + COMMIT per row on one connection: the driver's and the disk's floor."""
     statement = insert(table)
@@ -362,6 +403,14 @@ def run(engine: Engine, url: str, single: int, batches: int, size: int) -> dict[
         )
         metadata.drop_all(engine)
         metadata.create_all(engine)
+        shared_rows = single - single % 4
+        base_four = timed(
+            "baseline INSERT + COMMIT per row, a session each, 4 processes",
+            shared_rows,
+            lambda: baseline_concurrently(url, table.name, rows[:shared_rows], 4),
+        )
+        metadata.drop_all(engine)
+        metadata.create_all(engine)
         base_held = timed(
             "baseline INSERT + COMMIT per row, one connection",
             single,
@@ -418,6 +467,8 @@ def run(engine: Engine, url: str, single: int, batches: int, size: int) -> dict[
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "entry_bytes_mean": round(entry_bytes),
         "baseline_insert_commit_per_s": round(base_single),
+        "baseline_insert_commit_4proc_per_s": round(base_four),
+        "ratio_record_4proc_to_baseline_4proc": round(four / base_four, 3),
         "baseline_insert_commit_one_connection_per_s": round(base_held),
         "record_commit_per_s_1proc": round(one),
         "record_commit_one_connection_per_s": round(held_one),

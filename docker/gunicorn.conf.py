@@ -26,3 +26,23 @@ errorlog = "-"
 # Heartbeat files in memory: a slow disk must not make the arbiter kill healthy workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 forwarded_allow_ips = os.environ.get("HUB_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def post_worker_init(worker):  # gunicorn calls it after the worker loads the app
+    """Put the policy set in force, and in the audit log, before the worker's first request.
+
+    Doing it inside the first request that reads would open a second transaction beside the
+    request's own; on SQLite, where every transaction holds the one write lock, the two wait
+    on each other until "database is locked". Failing here is not fatal: the first read
+    tries again, and refuses (fail closed) if it still cannot.
+    """
+    app = worker.wsgi
+    while not hasattr(app, "extensions") and hasattr(app, "app"):
+        app = app.app  # unwrap middleware such as ProxyFix
+    store = getattr(app, "extensions", {}).get("hub.policies")
+    if store is None:
+        return
+    try:
+        store.in_force()
+    except Exception as exc:  # logged; the request path fails closed
+        worker.log.warning("policy set not yet recorded at start-up: %s", type(exc).__name__)

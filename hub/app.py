@@ -45,6 +45,8 @@ def create_app(
     _install_request_context(app)
 
     from hub.web.assets import govuk_assets
+    from hub.web.case_tabs import case_tabs
+    from hub.web.dashboard import dashboard
     from hub.web.health import health
     from hub.web.landing import landing
     from hub.web.workspace import workspace
@@ -53,6 +55,14 @@ def create_app(
     app.register_blueprint(landing)
     app.register_blueprint(govuk_assets)
     app.register_blueprint(workspace)
+    app.register_blueprint(dashboard)
+    app.register_blueprint(case_tabs)
+    from hub.web.casework import casework  # tasks, visit plans, their dashboard panels
+
+    app.register_blueprint(casework)
+    from hub.web.meetings import meetings  # level 2/3 meetings, minutes, actions (docs/meetings.md)
+
+    app.register_blueprint(meetings)
 
     from hub import oauth
 
@@ -65,6 +75,9 @@ def create_app(
     from hub.accounts.web import accounts
 
     app.register_blueprint(accounts)
+    from hub.portal import portal
+
+    app.register_blueprint(portal)  # /portal/*: the COSA coordinators' realm (docs/portal.md)
     return app
 
 

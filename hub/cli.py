@@ -221,6 +221,16 @@ def _register_subcommands() -> None:
 
     cli.add_command(connectors)
     cli.add_command(import_command)
+    from hub.casework.cli import casework
+
+    cli.add_command(casework)
+    from hub.events.cli import events, worker
+
+    cli.add_command(events)
+    cli.add_command(worker)
+    from hub.cosa.cli import cosa
+
+    cli.add_command(cosa)
 
 
 def main() -> None:

@@ -39,6 +39,18 @@ class Settings:
     # Domain timing defaults are configuration, not constants: domain.md marks them [verify].
     max_review_interval_weeks_level2: int = 16
     max_review_interval_weeks_level3: int = 8
+    # Case-management rules (docs/casework.md): timings.
+    initial_meeting_deadline_working_days: int = 20
+    order_expiry_warning_days: int = 90
+    reactive_management_low_years: int = 3
+    visit_days_very_high: int = 30
+    visit_days_high: int = 91
+    visit_days_medium: int = 182
+    visit_days_low: int = 365
+    # COSA circles (docs/portal.md): R-50 DBS validity, R-52 acknowledgement, R-54 minutes.
+    cosa_dbs_validity_days: int = 1095
+    cosa_acknowledge_working_days: int = 1
+    cosa_minutes_working_days: int = 3
     audit_signing_key: Path | None = None  # default: <instance>/keys/audit-signing.pem
     audit_checkpoint_every: int = 1000
     audit_checkpoint_seconds: int = 300
@@ -117,6 +129,28 @@ class Settings:
             ),
             max_review_interval_weeks_level3=_read(
                 env, "HUB_MAX_REVIEW_INTERVAL_WEEKS_L3", _int_between(1, 52), 8
+            ),
+            initial_meeting_deadline_working_days=_read(
+                env, "HUB_INITIAL_MEETING_DEADLINE_WORKING_DAYS", _int_between(1, 120), 20
+            ),
+            order_expiry_warning_days=_read(
+                env, "HUB_ORDER_EXPIRY_WARNING_DAYS", _int_between(1, 730), 90
+            ),
+            reactive_management_low_years=_read(
+                env, "HUB_REACTIVE_MANAGEMENT_LOW_YEARS", _int_between(1, 20), 3
+            ),
+            visit_days_very_high=_read(env, "HUB_VISIT_DAYS_VERY_HIGH", _int_between(1, 730), 30),
+            visit_days_high=_read(env, "HUB_VISIT_DAYS_HIGH", _int_between(1, 730), 91),
+            visit_days_medium=_read(env, "HUB_VISIT_DAYS_MEDIUM", _int_between(1, 730), 182),
+            visit_days_low=_read(env, "HUB_VISIT_DAYS_LOW", _int_between(1, 730), 365),
+            cosa_dbs_validity_days=_read(
+                env, "HUB_COSA_DBS_VALIDITY_DAYS", _int_between(30, 3650), 1095
+            ),
+            cosa_acknowledge_working_days=_read(
+                env, "HUB_COSA_ACKNOWLEDGE_WORKING_DAYS", _int_between(1, 20), 1
+            ),
+            cosa_minutes_working_days=_read(
+                env, "HUB_COSA_MINUTES_WORKING_DAYS", _int_between(1, 20), 3
             ),
             audit_signing_key=_read(env, "HUB_AUDIT_SIGNING_KEY", _path, None),
             audit_checkpoint_every=_read(

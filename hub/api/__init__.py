@@ -86,6 +86,9 @@ def install(app: Flask, settings: Settings) -> None:
     from hub.api.decisions import decisions
 
     api.register_blueprint(decisions, url_prefix=PREFIX)
+    from hub.api.persons import persons
+
+    api.register_blueprint(persons, url_prefix=PREFIX)
 
     @app.errorhandler(AuditedRefusal)
     def audited_refusal(error: AuditedRefusal) -> Response:
@@ -95,6 +98,9 @@ def install(app: Flask, settings: Settings) -> None:
         return problem(403, "forbidden", str(error), errors=errors)
 
     api.register_blueprint(audit, url_prefix=f"{PREFIX}/audit")
+    from hub.api.connectors import pushes
+
+    api.register_blueprint(pushes, url_prefix=PREFIX)
 
     @app.errorhandler(LogTampered)
     def log_tampered(error: LogTampered) -> Response:

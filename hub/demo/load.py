@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from hub.demo.agencies import create_organisation
 from hub.demo.cases import create_case
+from hub.demo.circles import create_demo_circles
+from hub.demo.meetings import create_demo_meetings
 from hub.errors import InvalidInput
 from hub.models import Agency
 
@@ -40,7 +42,9 @@ def load_demo(
     if progress is None:
         for index in indices:
             create_case(session, org, rng, index, today, area)
-        return
-    with progress(indices) as bar:
-        for index in bar:
-            create_case(session, org, rng, index, today, area)
+    else:
+        with progress(indices) as bar:
+            for index in bar:
+                create_case(session, org, rng, index, today, area)
+    create_demo_circles(session, org, today)
+    create_demo_meetings(session, org, today, area)

@@ -1,7 +1,11 @@
 """The shared case record. Importing this package registers every table on Base.metadata."""
 
 import hub.accounts.models  # credentials and sessions live with accounts
+import hub.casework.models  # tasks, visit plans and reactive management live with casework
+import hub.cosa.models  # circles, concerns and portal sessions live with cosa
+import hub.events.models  # the outbound event outbox lives with events
 import hub.ingest.models  # receipts and dead letters live with ingest
+import hub.meetings.models  # referrals, meetings, minutes and actions live with meetings
 import hub.oauth.model  # noqa: F401  (the OAuth tables live with the OAuth server)
 from hub.models.access import AccessFollowUp
 from hub.models.agency import Agency, User, UserRole
