@@ -14,10 +14,13 @@ The executive summary for outside requests (R-12) carries only the case's headli
 and the owning agencies to whom further requests go, and needs the `disclose` action on the
 case record (R-26: a disclosure decision, with a justification).
 
-Items flagged "consent withdrawn: no onward dissemination" (R-29 b) never go into a pack:
-each is replaced by a placeholder (domain.md §10 scenario 1). Generating a pack writes one
-DISCLOSE entry naming its recipient, the records and the fields, in the caller's
-transaction; the caller commits it before handing the PDF over.
+Items flagged "consent withdrawn: no onward dissemination" (R-29 b) do not go into a pack:
+each is replaced by a placeholder (domain.md §10 scenario 1), until a public-interest decision
+of the owning health agency covers the item for this recipient (R-30, R-31); then that item,
+and only that one, goes in again, if the three questions above still say yes.
+
+Generating a pack writes one DISCLOSE entry naming its recipient, the records and the fields,
+in the caller's transaction; the caller commits it before handing the PDF over.
 """
 
 from __future__ import annotations
@@ -35,7 +38,15 @@ from hub.db import utcnow
 from hub.errors import HubError
 from hub.gate import CaseView, Gate, Reader, View
 from hub.gate.gate import RecordExplanation
-from hub.models import Agency, InformationItem, ItemDisseminationFlag, MappaCase
+from hub.models import (
+    Agency,
+    InformationItem,
+    ItemDisseminationFlag,
+    MappaCase,
+    PublicInterestDecision,
+    PublicInterestItem,
+    PublicInterestRecipient,
+)
 from hub.packs.pdf import PackSection, render_pdf
 from hub.vocabulary import AgencyType, AuditOperation, Role
 from hub.web import present
@@ -89,6 +100,8 @@ def partner_pack(
     )
     agencies = present.agency_names(session, [view.case, *view.items])
     flagged = _flagged(session, case_id, reader, [item.id for item in view.items])
+    for item_id in _cleared(session, [i.id for i in view.items if i.id in flagged], recipient):
+        del flagged[item_id]  # scenario 1: covered by a public-interest decision, it reappears
     owners = {owner for _, owner in flagged.values()}
     if owners:
         named = session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(owners)))
@@ -227,6 +240,26 @@ def _flagged(
         .order_by(item.received_at, item.id)
     )
     return {i: (str(category.value), owner) for i, category, owner in found}
+
+
+def _cleared(session: Session, item_ids: list[uuid.UUID], recipient: Agency) -> set[uuid.UUID]:
+    """Of `item_ids`, those a public-interest decision in force now covers for `recipient`."""
+    if not item_ids:
+        return set()
+    now = utcnow()
+    decision, covered, named = PublicInterestDecision, PublicInterestItem, PublicInterestRecipient
+    found = session.scalars(
+        select(covered.item_id)
+        .join(decision, decision.id == covered.decision_id)
+        .join(named, named.decision_id == decision.id)
+        .where(
+            covered.item_id.in_(item_ids),
+            named.agency_id == recipient.id,
+            decision.decided_at <= now,
+            decision.review_by > now,
+        )
+    )
+    return set(found)
 
 
 def _about(reader: Reader, recipient: str) -> PackSection:

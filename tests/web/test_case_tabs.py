@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from hub.consent.public_interest import record_decision
 from hub.consent.records import record_consent, withdraw_consent
 from hub.demo.agencies import DemoOrganisation
 from hub.gate import Gate, Reader
@@ -374,6 +375,14 @@ def test_scenario_1_withdrawn_consent_items_become_a_placeholder_in_every_pack_r
     assert "Synthetic relapse indicators summary" not in after
     assert "Synthetic medication adherence summary" not in after
     assert after.count("Consent withdrawn; public-interest decision pending.") == 2
+    # The consultant decides in the public interest for the relapse indicators only: that
+    # item, and only that one, is back in the rebuilt pack.
+    record_decision(session, org.actor("health.discloser"), health_case.decision())
+    session.commit()
+    decided = pdf_text(make_pack(client, health_case.case, **form))
+    assert "Synthetic relapse indicators summary" in decided
+    assert "Synthetic medication adherence summary" not in decided
+    assert decided.count("Consent withdrawn; public-interest decision pending.") == 1
 
 
 def test_r12_the_executive_summary_serves_outside_requests_under_a_disclosure_decision(
