@@ -44,7 +44,7 @@ def session_token() -> str | None:
 
 
 def set_session(response: Response, token: str, lifetime: timedelta) -> None:
-    _set(response, session_cookie(), token, lifetime)
+    set_cookie(response, session_cookie(), token, lifetime)
 
 
 def clear_session(response: Response) -> None:
@@ -71,7 +71,7 @@ def csrf_ok() -> bool:
 def remember_form_cookie(response: Response) -> Response:
     made = g.pop("hub_form_cookie", None)
     if made is not None:
-        _set(response, form_cookie(), made, timedelta(hours=12))
+        set_cookie(response, form_cookie(), made, timedelta(hours=12))
     return response
 
 
@@ -79,7 +79,7 @@ def _derive(base: str) -> str:
     return hashlib.sha256(b"hub-csrf\x00" + base.encode()).hexdigest()
 
 
-def _set(response: Response, name: str, value: str, lifetime: timedelta) -> None:
+def set_cookie(response: Response, name: str, value: str, lifetime: timedelta) -> None:
     response.set_cookie(
         name,
         value,

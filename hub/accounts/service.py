@@ -55,7 +55,7 @@ def check_password(
 ) -> PasswordAccepted | None:
     """First step. None means "wrong username or password", whatever the real reason."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    credential = _credential(session, user)
+    credential = credential_for_update(session, user)
     if user is None or credential is None:
         passwords.verify_nobody(policy.hasher, password)
         events.login_failed(session, events.nobody(attempt.correlation_id), "UNKNOWN_USER")
@@ -63,11 +63,11 @@ def check_password(
     actor = events.person_actor(user, attempt.correlation_id)
     # Verified before the lock is looked at, so a locked account takes as long to refuse.
     matches = passwords.verify(policy.hasher, credential.password_hash, password)
-    if _locked(credential, attempt.now):
+    if is_locked(credential, attempt.now):
         events.login_failed(session, actor, "LOCKED", credential.id)
         return None
     if not matches:
-        _fail(session, policy, attempt, actor, credential, "BAD_PASSWORD")
+        count_failure(session, policy, attempt, actor, credential, "BAD_PASSWORD")
         return None
     barred = standing.refusal(user, attempt.now.date())
     if barred is not None:
@@ -89,7 +89,7 @@ def pending_sign_in(
     if row is None or row.mfa_passed_at is not None:
         return None
     user = session.get(User, row.user_id)
-    credential = _credential(session, user)
+    credential = credential_for_update(session, user)
     if user is None or credential is None:
         return None
     return row, user, credential
@@ -121,7 +121,7 @@ def verify_code(
         return None
     row, user, credential = found
     actor = events.person_actor(user, attempt.correlation_id)
-    if _locked(credential, attempt.now):
+    if is_locked(credential, attempt.now):
         events.login_failed(session, actor, "LOCKED", credential.id)
         return None
     barred = standing.refusal(user, attempt.now.date())
@@ -131,10 +131,10 @@ def verify_code(
     secret = credential.totp_secret
     step = None if secret is None else totp.matching_step(secret, code, attempt.now)
     if step is None:
-        _fail(session, policy, attempt, actor, credential, "BAD_CODE")
+        count_failure(session, policy, attempt, actor, credential, "BAD_CODE")
         return None
     if credential.totp_last_step is not None and step <= credential.totp_last_step:
-        _fail(session, policy, attempt, actor, credential, "REPLAYED_CODE")
+        count_failure(session, policy, attempt, actor, credential, "REPLAYED_CODE")
         return None
     credential.totp_last_step = step
     credential.failed_attempts = 0
@@ -162,7 +162,7 @@ def sign_out(session: Session, policy: AccountPolicy, attempt: Attempt, token: s
     return True
 
 
-def _credential(session: Session, user: User | None) -> UserCredential | None:
+def credential_for_update(session: Session, user: User | None) -> UserCredential | None:
     if user is None:
         return None
     # Locked for update: two wrong passwords at once must both be counted.
@@ -171,11 +171,11 @@ def _credential(session: Session, user: User | None) -> UserCredential | None:
     )
 
 
-def _locked(credential: UserCredential, now: datetime) -> bool:
+def is_locked(credential: UserCredential, now: datetime) -> bool:
     return credential.locked_until is not None and now < credential.locked_until
 
 
-def _fail(
+def count_failure(
     session: Session,
     policy: AccountPolicy,
     attempt: Attempt,

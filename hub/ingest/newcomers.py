@@ -39,7 +39,7 @@ from hub.ingest.models import IngestReceipt
 from hub.ingest.writers import ADDRESS_FIELDS, CheckedAddress, check_address
 from hub.models import Address, Person, PersonIdentifier, PersonName
 from hub.services.checks import optional_text, parse_enum
-from hub.services.people import NameInput, _parse_identifiers, _parse_names, name_key
+from hub.services.people import NameInput, name_key, parse_identifiers, parse_names
 from hub.vocabulary import (
     DECISIVE_SCHEMES,
     RESTRICTED_SCHEMES,
@@ -93,10 +93,10 @@ def check_newcomer(
     Raises `InvalidInput` where either would; the caller then sends the record down the
     one-record path, which refuses it with exactly the reason it always gave.
     """
-    names = _parse_names(
+    names = parse_names(
         [NameInput(given=n.given, family=n.family, type=n.type) for n in record.names]
     )
-    parsed = _parse_identifiers([(str(s), v) for s, v in identifiers])
+    parsed = parse_identifiers([(str(s), v) for s, v in identifiers])
     if not isinstance(record.date_of_birth, date):
         raise InvalidInput("date_of_birth", "must be a date (YYYY-MM-DD)")
     if record.date_of_birth > utcnow().date():

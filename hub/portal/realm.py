@@ -18,7 +18,7 @@ from flask import g, request
 from werkzeug.wrappers import Response
 
 from hub.accounts import browser
-from hub.accounts.browser import _set  # the same cookie attributes as the workspace's
+from hub.accounts.browser import set_cookie  # the same cookie attributes as the workspace's
 
 FIELD = "csrf_token"
 
@@ -36,7 +36,7 @@ def session_token() -> str | None:
 
 
 def set_session(response: Response, token: str, lifetime: timedelta) -> None:
-    _set(response, session_cookie(), token, lifetime)
+    set_cookie(response, session_cookie(), token, lifetime)
 
 
 def clear_session(response: Response) -> None:
@@ -62,7 +62,7 @@ def csrf_ok() -> bool:
 def remember_form_cookie(response: Response) -> Response:
     made = g.pop("portal_form_cookie", None)
     if made is not None:
-        _set(response, form_cookie(), made, timedelta(hours=12))
+        set_cookie(response, form_cookie(), made, timedelta(hours=12))
     return response
 
 

@@ -24,7 +24,7 @@ from hub.accounts.models import UserCredential
 from hub.accounts.policy import AccountPolicy
 
 # One credential, one lockout count, both realms: the workspace's own helpers, not copies.
-from hub.accounts.service import Attempt, _credential, _fail, _locked
+from hub.accounts.service import Attempt, count_failure, credential_for_update, is_locked
 from hub.accounts.sessions import hash_token
 from hub.actor import Actor
 from hub.audit import AuditEntry, record
@@ -64,18 +64,18 @@ def check_password(
     session: Session, policy: AccountPolicy, attempt: Attempt, *, username: str, password: str
 ) -> Pending | None:
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    credential = _credential(session, user)
+    credential = credential_for_update(session, user)
     if user is None or credential is None:
         passwords.verify_nobody(policy.hasher, password)
         events.login_failed(session, events.nobody(attempt.correlation_id), "UNKNOWN_USER")
         return None
     actor = portal_actor(user, attempt.correlation_id)
     matches = passwords.verify(policy.hasher, credential.password_hash, password)
-    if _locked(credential, attempt.now):
+    if is_locked(credential, attempt.now):
         events.login_failed(session, actor, "LOCKED", credential.id)
         return None
     if not matches:
-        _fail(session, policy, attempt, actor, credential, "BAD_PASSWORD")
+        count_failure(session, policy, attempt, actor, credential, "BAD_PASSWORD")
         return None
     barred = "NOT_A_PORTAL_USER" if not may_use_portal(user) else None
     barred = barred or standing.refusal(user, attempt.now.date())
@@ -111,7 +111,7 @@ def pending(
     if row is None or row.mfa_passed_at is not None:
         return None
     user = session.get(User, row.user_id)
-    credential = _credential(session, user)
+    credential = credential_for_update(session, user)
     if user is None or credential is None:
         return None
     return row, user, credential
@@ -126,7 +126,7 @@ def verify_code(
         return None
     row, user, credential = found
     actor = portal_actor(user, attempt.correlation_id)
-    if _locked(credential, attempt.now):
+    if is_locked(credential, attempt.now):
         events.login_failed(session, actor, "LOCKED", credential.id)
         return None
     barred = standing.refusal(user, attempt.now.date())
@@ -136,10 +136,10 @@ def verify_code(
     secret = credential.totp_secret
     step = None if secret is None else totp.matching_step(secret, code, attempt.now)
     if step is None:
-        _fail(session, policy, attempt, actor, credential, "BAD_CODE")
+        count_failure(session, policy, attempt, actor, credential, "BAD_CODE")
         return None
     if credential.totp_last_step is not None and step <= credential.totp_last_step:
-        _fail(session, policy, attempt, actor, credential, "REPLAYED_CODE")
+        count_failure(session, policy, attempt, actor, credential, "REPLAYED_CODE")
         return None
     credential.totp_last_step = step
     credential.failed_attempts = credential.lockouts = 0

@@ -66,8 +66,8 @@ def name_key(value: str) -> str:
 
 
 def register_person(session: Session, actor: Actor, details: PersonInput) -> Registration:
-    names = _parse_names(details.names)
-    identifiers = _parse_identifiers(details.identifiers)
+    names = parse_names(details.names)
+    identifiers = parse_identifiers(details.identifiers)
     if not isinstance(details.date_of_birth, date):
         raise InvalidInput("date_of_birth", "must be a date (YYYY-MM-DD)")
     if details.date_of_birth > utcnow().date():
@@ -271,7 +271,7 @@ def _find_matches(
     return found
 
 
-def _parse_names(names: list[NameInput]) -> list[tuple[NameType, str, str]]:
+def parse_names(names: list[NameInput]) -> list[tuple[NameType, str, str]]:
     if not names:
         raise InvalidInput("names", "at least one name is required")
     parsed = []
@@ -288,7 +288,7 @@ def _parse_names(names: list[NameInput]) -> list[tuple[NameType, str, str]]:
     return parsed
 
 
-def _parse_identifiers(pairs: list[tuple[str, str]]) -> list[tuple[IdentifierScheme, str]]:
+def parse_identifiers(pairs: list[tuple[str, str]]) -> list[tuple[IdentifierScheme, str]]:
     parsed: list[tuple[IdentifierScheme, str]] = []
     for i, (scheme, value) in enumerate(pairs):
         s = parse_enum(IdentifierScheme, scheme, f"identifiers[{i}].scheme")
