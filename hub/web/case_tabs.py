@@ -34,6 +34,7 @@ from hub.audit.reports import accesses_to_subject
 from hub.errors import NotFound
 from hub.gate import CaseView, Reader
 from hub.gate.gate import RecordExplanation
+from hub.gate.subject import read_case_changes
 from hub.models import Agency, MappaCase, User
 from hub.packs.disclosure import PackRefused, executive_summary, partner_pack
 from hub.vocabulary import ROLE_AGENCY_TYPES, AuditOperation, Role
@@ -80,6 +81,40 @@ def _read(session: Session, reader: Reader, case_id: str) -> CaseView | None:
         session.commit()  # the DENY entry stays
         return None
     return view
+
+
+# -- the case's history: level, category, status and lead changes ----------------------
+
+HISTORY_LIMIT = 500  # a case changes level a handful of times a year; more is a data problem
+
+
+@case_tabs.get("/cases/<case_id>/history")
+@login_required
+@purpose_required
+def history(case_id: str) -> ResponseReturnValue:
+    """Each change with its reason and the meeting that made it, oldest first, through the
+    gate: a reader who may not read the case gets the same 404 as for a missing one."""
+    wanted = case_id_from(case_id)
+    if wanted is None:
+        return not_found_page()
+    session = db_session()
+    reader = web_reader(chosen_purpose())
+    try:
+        changes, more = read_case_changes(
+            request_gate(), session, reader, wanted, limit=HISTORY_LIMIT
+        )
+    except NotFound:
+        session.commit()  # the DENY entry stays
+        return not_found_page()
+    session.commit()
+    return render_page(
+        "workspace/history.html",
+        case_id=wanted,
+        changes=changes,
+        more=more is not None,
+        tab="history",
+        can_view_as=may_view_as(reader),
+    )
 
 
 # -- who accessed this case -------------------------------------------------------------

@@ -127,6 +127,9 @@ def test_every_workspace_page_has_no_serious_or_critical_violation(scanned: Any,
     page.locator("[data-case-id] a").first.click()
     check(page, "case", shot=True)
     case_url = page.url
+    page.get_by_role("link", name="History").click()
+    assert page.locator("h1").inner_text() == "History"
+    check(page, "case-history")
     page.get_by_role("link", name="Who accessed this case").click()
     assert page.locator("h1").inner_text() == "Who accessed this case"
     check(page, "case-access", shot=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,11 +19,11 @@ from hub.demo.agencies import DemoOrganisation
 from hub.gate import Gate, Reader
 from hub.models import MappaCase
 from hub.packs.pdf import MARKING
-from hub.services.cases import add_member
+from hub.services.cases import LevelDecision, add_member, change_level
 from hub.services.items import ItemInput, record_item
 from tests.accounts.conftest import Clock, audit_since, csrf_from, last_seq
 from tests.consent.conftest import HealthCase, gate, health_case  # noqa: F401  (fixtures)
-from tests.helpers import new_case
+from tests.helpers import TODAY, new_case
 from tests.packs.pdf_text import page_texts
 from tests.web.conftest import choose, signed_in
 
@@ -147,12 +148,42 @@ def test_a_hidden_case_is_the_same_404_on_every_case_page(
 ) -> None:
     client = signed_in(app, keys, clock, "cosa.volunteer")
     choose(client, "RISK_MANAGEMENT")
-    for tab in ("", "/access", "/pack"):
+    for tab in ("", "/access", "/pack", "/history"):
         hidden = client.get(f"/cases/{worked_case.id}{tab}")
         missing = client.get(f"/cases/{MISSING}{tab}")
         garbled = client.get(f"/cases/nonsense{tab}")
         assert hidden.status_code == missing.status_code == garbled.status_code == 404
         assert hidden.get_data() == missing.get_data() == garbled.get_data()
+
+
+def test_the_history_tab_shows_level_changes_with_their_reasons(
+    app: Flask,
+    session: Session,
+    org: DemoOrganisation,
+    worked_case: MappaCase,
+    keys: dict[str, str],
+    clock: Clock,
+) -> None:
+    """Issue 8: level and category changes, with their history (R-04, R-05 reasons)."""
+    change_level(
+        session,
+        org.actor("chair.l3"),
+        worked_case.id,
+        LevelDecision(
+            level=3,
+            reason="Synthetic: imminent risk needs senior oversight and extra resources",
+            rmp_gaps_at_level_two="Police and health resources beyond level 2 are needed",
+            next_review_due=TODAY + timedelta(weeks=4),
+        ),
+    )
+    session.commit()
+    client = signed_in(app, keys, clock, "coordinator")
+    choose(client, "MAPPA_MEETING")
+    page = client.get(f"/cases/{worked_case.id}/history")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'data-change-kind="LEVEL"' in text
+    assert "imminent risk needs senior oversight" in text
 
 
 # -- view as ---------------------------------------------------------------------------
