@@ -46,6 +46,7 @@ def create_app(
 
     from hub.web.assets import govuk_assets
     from hub.web.case_tabs import case_tabs
+    from hub.web.concerns import concerns
     from hub.web.dashboard import dashboard
     from hub.web.health import health
     from hub.web.landing import landing
@@ -57,6 +58,7 @@ def create_app(
     app.register_blueprint(workspace)
     app.register_blueprint(dashboard)
     app.register_blueprint(case_tabs)
+    app.register_blueprint(concerns)
     from hub.web.casework import casework  # tasks, visit plans, their dashboard panels
 
     app.register_blueprint(casework)

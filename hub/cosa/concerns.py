@@ -141,7 +141,7 @@ def concerns_of(session: Session, circle: Circle) -> list[Concern]:
 
 def acknowledge(session: Session, actor: Actor, concern_id: uuid.UUID, *, now: datetime) -> Concern:
     """A member of the outer circle has the concern in hand (R-52)."""
-    concern, circle = _for_outer_circle(session, actor, concern_id)
+    concern, circle = for_outer_circle(session, actor, concern_id)
     if concern.acknowledged_at is not None:
         raise InvalidInput("concern", "the concern is already acknowledged")
     concern.acknowledged_at = now
@@ -155,7 +155,7 @@ def record_outcome(
     session: Session, actor: Actor, concern_id: uuid.UUID, *, outcome: str, now: datetime
 ) -> Concern:
     """What the coordinator is told (scenario 4): the action, never the intelligence."""
-    concern, circle = _for_outer_circle(session, actor, concern_id)
+    concern, circle = for_outer_circle(session, actor, concern_id)
     concern.outcome = required_text(outcome, "outcome", max_length=2000)
     concern.outcome_at = now
     concern.outcome_by = actor.user_id
@@ -204,9 +204,10 @@ def escalate_overdue(session: Session, now: datetime) -> list[Concern]:
     return list(due)
 
 
-def _for_outer_circle(
+def for_outer_circle(
     session: Session, actor: Actor, concern_id: uuid.UUID
 ) -> tuple[Concern, Circle]:
+    """A concern of a circle whose outer circle names `actor`; any other answers NotFound."""
     concern = session.get(Concern, concern_id)
     if concern is None:
         raise NotFound("concern")

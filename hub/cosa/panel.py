@@ -55,7 +55,7 @@ def unacknowledged_concerns(ctx: PanelContext) -> Panel | None:
         rows.append(
             PanelRow(
                 text=f"{CATEGORY_TEXT[concern.category.value]}, circle {reference}",
-                href=f"/cases/{concern.case_id}",
+                href=f"/concerns/{concern.id}",
                 tag=tag,
                 tag_colour=colour,
                 detail=f"Raised {concern.raised_at:%d %B %Y at %H:%M} UTC",

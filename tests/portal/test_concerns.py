@@ -22,7 +22,15 @@ from hub.models import CaseMembership, InformationItem
 from hub.services.items import ItemInput, record_item
 from hub.web.panels import PanelContext
 from tests.helpers import audit_documents
-from tests.portal.conftest import RULES, Clock, World, portal_sign_in, post_form, start_circle
+from tests.portal.conftest import (
+    RULES,
+    Clock,
+    World,
+    portal_sign_in,
+    post_form,
+    start_circle,
+    workspace_sign_in,
+)
 
 SCENARIO_4 = (
     "He mentioned a new phone he had not told anyone about, and that he is 'helping out' "
@@ -100,7 +108,7 @@ def test_r52_the_police_dashboard_panel_lists_it_urgent_in_red_on_cases_they_may
     rows = panel.rows  # type: ignore[attr-defined]
     assert [r.tag for r in rows] == ["Urgent", "Routine"]  # urgent first
     assert rows[0].tag_colour == "red"
-    assert rows[0].href == f"/cases/{world.case.id}"
+    assert rows[0].href.startswith("/concerns/")
     assert SCENARIO_4 not in rows[0].text  # the words are on the case page, through the gate
     assert audit_documents(session, operation="CONSULT", record_type="concern")
     # Probation sees it too; an agency that is neither gets no panel.
@@ -175,3 +183,43 @@ def test_scenario_4_the_outcome_returns_without_the_intelligence_behind_it(
     assert "Police visited the same day and acted on it." in page
     for secret in ("handset", "Handset", "under-12s", "club secretary", "Visit 22/11"):
         assert secret not in page
+
+
+def test_r52_the_outer_circle_acknowledges_and_answers_in_the_workspace_and_others_get_404(
+    client: FlaskClient, session: Session, world: World, clock: Clock
+) -> None:
+    """R-52, scenario 4, in the workspace: only the circle's outer circle reaches the concern
+    page; a bad outcome is refused naming the field and saves nothing."""
+    start_circle(session, world, clock)
+    concern = _raise(session, world, clock, "SIGNIFICANT")
+    session.commit()
+    workspace_sign_in(client, world, clock, "chair.l2")  # works cases, not in the outer circle
+    post_form(client, "/purpose", {"purpose": "RISK_MANAGEMENT"})
+    hidden = client.get(f"/concerns/{concern.id}")
+    missing = client.get("/concerns/00000000-0000-0000-0000-000000000001")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_data() == missing.get_data()
+
+    client = client.application.test_client()  # another person's browser
+    workspace_sign_in(client, world, clock, "mosovo")
+    post_form(client, "/purpose", {"purpose": "RISK_MANAGEMENT"})
+    where = f"/concerns/{concern.id}"
+    page = client.get(where).get_data(as_text=True)
+    assert "Not yet" in page
+    assert SCENARIO_4 not in page  # the words are on the case page, through the gate
+    refused = post_form(client, f"/concerns/{concern.id}/outcome", {"outcome": "  "}, where)
+    assert refused.status_code == 400
+    assert 'href="#outcome"' in refused.get_data(as_text=True)
+    session.refresh(concern)
+    assert concern.outcome is None
+    assert concern.acknowledged_at is None
+    done = post_form(client, f"/concerns/{concern.id}/acknowledge", {}, where)
+    assert done.status_code == 303
+    post_form(
+        client, f"/concerns/{concern.id}/outcome", {"outcome": "Visited; all in hand."}, where
+    )
+    session.refresh(concern)
+    assert concern.acknowledged_at is not None
+    assert concern.outcome == "Visited; all in hand."
+    assert concerns.escalate_overdue(session, clock.now + timedelta(days=5)) == []
+    assert audit_documents(session, operation="CONSULT", record_type="concern")

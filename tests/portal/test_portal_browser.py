@@ -22,6 +22,7 @@ from tests.browser.fixtures import Hub
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 375, "height": 812}
+OUTCOME = "Police visited the same day and acted on it. Carry on with the circle as planned."
 CONCERN = "Mentioned a new phone and 'helping out' at a youth football club on Saturdays."
 
 
@@ -148,8 +149,18 @@ def test_r52_an_urgent_concern_raised_in_the_portal_reaches_the_police_dashboard
         tag = urgent.locator(".govuk-tag")
         assert "govuk-tag--red" in (tag.get_attribute("class") or "")
         assert CONCERN not in panel.inner_text()  # the words are behind the case link
-        # The police contact sees the words on the case page, through the gate.
+        # The police contact opens the concern, acknowledges it and sends the outcome back
+        # (scenario 4), then reads the volunteer's words on the case page, through the gate.
         urgent.locator("a").click()
+        assert desk.locator("h1").inner_text() == "COSA concern"
+        desk.get_by_role("button", name="Acknowledge the concern").click()
+        assert "Concern acknowledged" in desk.locator(".govuk-notification-banner").inner_text()
+        desk.get_by_role("button", name="Send the outcome").click()  # empty: the error summary
+        assert desk.locator(".govuk-error-summary").is_visible()
+        desk.get_by_label("Tell the coordinator the outcome").fill(OUTCOME)
+        desk.get_by_role("button", name="Send the outcome").click()
+        assert desk.get_by_test_id("outcome").inner_text() == OUTCOME
+        desk.get_by_role("link", name="case page").click()
         assert "COSA concern (URGENT): POSSIBLE_BREACH" in desk.locator("main").inner_text()
     finally:
         police.close()
