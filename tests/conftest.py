@@ -22,8 +22,8 @@ from hub.db import make_engine
 from hub.demo.agencies import DemoOrganisation, create_organisation
 from tests.helpers import scratch_database
 
-# One chromium for the whole run: Playwright's sync API runs one event loop per process, so
-# browser tests in any folder (tests/browser, tests/casework, tests/portal) share these.
+# The browser fixtures for every folder (tests/browser, tests/casework, tests/portal): two
+# definitions would start Playwright's sync API twice in one process, which it refuses.
 pytest_plugins = ["tests.browser.fixtures"]
 
 

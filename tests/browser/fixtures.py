@@ -2,7 +2,8 @@
 and Debian's chromium driven by Playwright (never a downloaded browser).
 
 A pytest plugin of the whole suite (tests/conftest.py loads it), not a conftest: Playwright's
-sync API runs one event loop per process, so every folder's browser tests share one chromium.
+sync API allows one running instance per process, so every folder's browser tests must use
+these fixtures rather than define their own.
 
 Under CI=true a missing chromium or Playwright fails the tests; elsewhere they are skipped
 with the reason, so a laptop without chromium can still run the rest of the suite.
@@ -65,7 +66,10 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in this
+# thread while it is open, and a later test that runs asyncio itself (the procrastinate
+# worker, tests/events) would find that loop. Each module starts its chromium and stops it.
+@pytest.fixture(scope="module")
 def browser(chromium_path: Path) -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
