@@ -304,19 +304,8 @@ class Gate:
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
-        actor = reader.actor
-        members = load_members(session, [c.id for c in cases])
-        asked = [
-            _Asked(
-                case_resource(c, actor, case_relationships(actor, members.get(c.id, ()), today)),
-                c.owning_agency_id,
-                c.id,
-                c.person_id,
-            )
-            for c in cases
-        ]
         shown = []
-        for d in self._decide(reader, asked, "list"):
+        for d in self._decide(reader, _listing(session, reader, cases, today), "list"):
             if d.decision.permitted:
                 shown.append(d)
             else:
@@ -326,6 +315,22 @@ class Gate:
         following = ListPosition.of(cases[-1]) if len(cases) == per_page else None
         views = self._record(session, reader, shown)
         return CasePage(views, total, page, per_page, exact, following)
+
+    def list_these(
+        self, session: Session, reader: Reader, case_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, View]:
+        """Of these cases, those `reader` may list, decided and audited as `list_cases` does
+        (a meeting's agenda: cases chosen by the meeting, shown only where listable)."""
+        if not case_ids:
+            return {}
+        cases = session.scalars(
+            select(MappaCase)
+            .options(raiseload(MappaCase.person))
+            .where(MappaCase.id.in_(list(case_ids)))
+        ).all()
+        asked = _listing(session, reader, cases, _today(reader))
+        decided = [d for d in self._decide(reader, asked, "list") if d.decision.permitted]
+        return {view.id: view for view in self._record(session, reader, decided)}
 
     # -- carrying out decisions -------------------------------------------------------------
 
@@ -436,6 +441,23 @@ def relationships_to(session: Session, reader: Reader, case: CaseLike) -> frozen
     """How `reader` stands to one case today, from its current memberships."""
     members = load_members(session, [case.id])
     return case_relationships(reader.actor, members.get(case.id, ()), _today(reader))
+
+
+def _listing(
+    session: Session, reader: Reader, cases: Sequence[MappaCase], today: date
+) -> list[_Asked]:
+    """Each case's record as a list decision needs it: its row and its current members."""
+    actor = reader.actor
+    members = load_members(session, [c.id for c in cases])
+    return [
+        _Asked(
+            case_resource(c, actor, case_relationships(actor, members.get(c.id, ()), today)),
+            c.owning_agency_id,
+            c.id,
+            c.person_id,
+        )
+        for c in cases
+    ]
 
 
 def _today(reader: Reader) -> date:

@@ -12,18 +12,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.gate import CaseView, Gate, Reader, View, not_found
 from hub.gate import audit as gate_audit
-from hub.gate.gate import _Asked, _today, relationships_to
-from hub.gate.relationships import case_relationships
+from hub.gate.gate import relationships_to
 from hub.gate.resources import case_resource
 from hub.gate.writes import WriteRefused
 from hub.meetings.agenda import attendee_for
 from hub.meetings.models import Meeting, MeetingCaseItem
-from hub.models import AccessFollowUp, CaseMembership, MappaCase
+from hub.models import AccessFollowUp, MappaCase
 from hub.policy import Decision, NotifyOwner, RequireJustification, enforce
 from hub.vocabulary import AuditOperation, FollowUpKind
 
@@ -57,28 +55,7 @@ def listed_cases(
 ) -> dict[uuid.UUID, View]:
     """Of these cases, those the reader may list, as `Gate.list_cases` would show and audit
     them (the policy's `list` decision per case, a CONSULT entry for each one shown)."""
-    if not case_ids:
-        return {}
-    cases = session.scalars(select(MappaCase).where(MappaCase.id.in_(case_ids))).all()
-    members: dict[uuid.UUID, list[CaseMembership]] = {}
-    for member in session.scalars(
-        select(CaseMembership).where(CaseMembership.case_id.in_(case_ids))
-    ):
-        members.setdefault(member.case_id, []).append(member)
-    today = _today(reader)
-    asked = [
-        _Asked(
-            case_resource(
-                c, reader.actor, case_relationships(reader.actor, members.get(c.id, ()), today)
-            ),
-            c.owning_agency_id,
-            c.id,
-            c.person_id,
-        )
-        for c in cases
-    ]
-    decided = [d for d in gate._decide(reader, asked, "list") if d.decision.permitted]
-    return {view.id: view for view in gate._record(session, reader, decided)}
+    return gate.list_these(session, reader, case_ids)
 
 
 def meeting_for(
