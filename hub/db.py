@@ -110,7 +110,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions for the hub: their audit appends are sequenced as they commit."""
+    from hub.audit import sequencer  # hub.audit's models import this module
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    sequencer.install(factory)
+    return factory
 
 
 def enum_type(enum_class: type[Any], name: str | None = None) -> SAEnum:

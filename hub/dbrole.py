@@ -3,7 +3,8 @@
 Migrations run as the schema's owner; the hub serves as a separate role granted here. The
 audit tables get SELECT and INSERT only (the log head also UPDATE, which its trigger lets
 move forward only), so even with the triggers dropped by an owner's mistake the serving role
-cannot edit, delete or truncate an entry. The data-key table is SELECT only: keys are made,
+cannot edit, delete or truncate an entry (the queue of appends not yet sequenced also DELETE:
+sequencing moves them into the log). The data-key table is SELECT only: keys are made,
 rotated and destroyed by operators running `hub keys` as the owner. Re-run after every
 `hub db upgrade`: the grants are per table and new tables start with none (fail closed).
 """
@@ -19,6 +20,9 @@ from hub.errors import InvalidInput
 # Append-only for the serving role: the database refuses anything else (DPA 2018 s.62).
 AUDIT_PRIVILEGES = {
     "audit_entry": "SELECT, INSERT",
+    # Sequencing moves a queued entry into audit_entry by deleting it here in the same
+    # transaction; the queue's trigger refuses UPDATE and TRUNCATE.
+    "audit_queue": "SELECT, INSERT, DELETE",
     "audit_checkpoint": "SELECT, INSERT",
     "audit_signing_key": "SELECT, INSERT",
     "audit_log_head": "SELECT, UPDATE",

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import make_url, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from hub.audit import sequencer
 from hub.db import make_engine
 from hub.demo.agencies import DemoOrganisation
 from hub.models import AuditRecord, MappaCase, Person
@@ -83,7 +84,16 @@ def new_case(
     )
 
 
+def savepoint_sessions(session: Session) -> sessionmaker[Session]:
+    """Sessions on the test session's connection whose commits are SAVEPOINTs, as the app's
+    factory: their audit appends are sequenced inline, in the transaction that appends."""
+    factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
+    sequencer.install(factory)
+    return factory
+
+
 def audit_documents(session: Session, **filters: Any) -> list[dict[str, Any]]:
+    sequencer.sequence(session)  # what this transaction appended, in the log
     rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq)).all()
     documents = [json.loads(r.canonical) for r in rows]
     return [d for d in documents if all(d.get(k) == v for k, v in filters.items())]

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import frontier
 from hub.audit.checkpoint import key_id, public_key_base64, sign_checkpoint
-from hub.audit.lock import NEWEST_SEQ, take_append_lock
+from hub.audit.lock import NEWEST_SEQ
+from hub.audit.sequencer import sequence
 from hub.db import utcnow
 from hub.errors import HubError
 from hub.models.audit import AuditCheckpoint, AuditRecord, AuditSigningKey
@@ -41,7 +42,7 @@ def write_checkpoint(
     session: Session, signer: Ed25519PrivateKey, origin: str
 ) -> AuditCheckpoint | None:
     """Sign the log as it stands; None when nothing was appended since the last checkpoint."""
-    take_append_lock(session)
+    sequence(session)  # takes the head's lock; a checkpoint signs every entry appended so far
     last = latest_checkpoint(session)
     size = last.tree_size if last else 0
     edge = frontier.unpack(last.frontier, size) if last else []

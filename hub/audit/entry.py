@@ -6,12 +6,14 @@ to the Information Commissioner or a court without itself disclosing anything.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from hub.actor import Actor
 from hub.vocabulary import AuditOperation
@@ -42,14 +44,8 @@ class AuditEntry:
             "v": SCHEMA_VERSION,
             "seq": seq,
             "time": recorded_at.isoformat(),
-            "operation": self.operation.value,
-            "actor": {
-                "user": _str(actor.user_id),
-                "agency": str(actor.agency_id),
-                "roles": sorted(r.value for r in actor.roles),
-                "client": actor.client_id,
-                "on_behalf_of": actor.on_behalf_of,
-            },
+            "operation": str(self.operation),
+            "actor": _actor_document(actor),
             "purpose": actor.purpose,
             "justification": actor.justification,
             "subject_person": _str(self.subject_person_id),
@@ -69,8 +65,49 @@ class AuditEntry:
 
 
 def canonical_bytes(document: dict[str, Any]) -> bytes:
-    """Deterministic JSON: sorted keys, no spaces, UTF-8. The leaf hash covers these bytes."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Deterministic JSON: sorted keys, no spaces, UTF-8. The leaf hash covers these bytes.
+
+    orjson writes exactly what `json.dumps(sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)` writes for these documents (tests/unit/test_audit_canonical.py
+    checks it on generated text), in a quarter of the time: it is most of the cost of a
+    batch of appends.
+    """
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+
+
+def _text(document: dict[str, Any]) -> str:
+    return canonical_bytes(document).decode()
+
+
+@lru_cache(maxsize=1024)
+def _actor_document(actor: Actor) -> dict[str, Any]:
+    # A request's or a batch's entries share one actor: format its ids and roles once.
+    # The dict is shared between those documents and never changed after this.
+    return {
+        "user": _str(actor.user_id),
+        "agency": str(actor.agency_id),
+        "roles": sorted(str(r) for r in actor.roles),
+        "client": actor.client_id,
+        "on_behalf_of": actor.on_behalf_of,
+    }
+
+
+def split_canonical(document: dict[str, Any]) -> tuple[str, str]:
+    """The canonical text of `document` either side of its `seq` member's value.
+
+    Keys are sorted, so `"seq":N` has one fixed place: `before + str(N) + after` is exactly
+    `canonical_bytes(document)` with that N. Appenders pay for serialising; the sequencer,
+    which learns N later and under a lock, only joins text.
+    """
+    below = {k: v for k, v in document.items() if k < "seq"}
+    above = {k: v for k, v in document.items() if k > "seq"}
+    if not below or not above:
+        raise ValueError("an entry document has members either side of seq")
+    return _text(below)[:-1] + ',"seq":', "," + _text(above)[1:]
+
+
+def join_canonical(before: str, seq: int, after: str) -> bytes:
+    return f"{before}{seq}{after}".encode()
 
 
 def ids(values: Iterable[object]) -> tuple[str, ...]:

@@ -1,8 +1,9 @@
-"""The audit log's head: where appends take their sequence numbers, and checkpoints their lock.
+"""The audit log's head: where the sequencer takes sequence numbers, and checkpoints their lock.
 
-Appenders take numbers with one ``UPDATE audit_log_head ... RETURNING``. The row lock it takes
-serialises appenders across processes and workers until they commit or roll back, and a
-rollback gives the numbers back, so the sequence stays gapless and fork-free. A checkpoint
+The sequencer (`hub.audit.sequencer`) takes numbers with one ``UPDATE audit_log_head ...
+RETURNING``. The row lock serialises sequencing across processes and workers until it commits
+or rolls back, and a rollback gives the numbers back, so the sequence stays gapless and
+fork-free. Appenders never take it: they queue. A checkpoint
 takes the same row lock (``SELECT ... FOR UPDATE``), so it signs exactly the entries that
 were committed before it. On SQLite every hub transaction begins IMMEDIATE and so already has
 the single write lock; the same statements keep the code identical on both databases.

@@ -1,107 +1,141 @@
 """Appending to the audit log inside the caller's transaction.
 
 `record` never commits: the business change and its entry commit together or not at all.
-Sequence numbers are gapless because they are taken from the log's head row, whose row lock
-holds until the transaction ends, and a rolled-back transaction gives its numbers back
-(`hub.audit.lock`).
+An append goes to the queue (`audit_queue`) and takes no lock, so concurrent writers never
+wait for one another. Right after the appending transaction commits, the sequencer
+(`hub.audit.sequencer`) gives its entries their places in the log, gapless and in one order,
+under the head's lock, together with whatever else was queued meanwhile. What an append
+returns is its receipt: the queue number the sequenced entry keeps (`audit_entry.receipt`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
-from hub.audit.entry import AuditEntry, canonical_bytes
-from hub.audit.lock import take_seqs
-from hub.audit.merkle import leaf_hash
+from hub.audit.entry import AuditEntry, split_canonical
 from hub.db import utcnow
-from hub.models.audit import AuditRecord
+from hub.models.audit import AuditQueued
 
 if TYPE_CHECKING:
     import psycopg
 
-
-class Appended(NamedTuple):
-    """What an append stored: its place in the log and the bytes its leaf hash covers."""
-
-    seq: int
-    recorded_at: datetime
-    canonical: str
-    leaf_hash: bytes
+# session.info key: the lowest and highest receipt this transaction appended, for the
+# sequencer's commit hook (`hub.audit.sequencer.install`).
+QUEUED = "hub.audit.queued"
 
 
-def record(session: Session, entry: AuditEntry) -> Appended:
-    """Append one entry to the log within the session's current transaction."""
-    seq = take_seqs(session)
-    row = _values(seq, utcnow(), entry)
-    # Core, not the ORM: a unit-of-work flush per entry costs as much again as the INSERT
-    # (measured with bench/audit_append.py), and nobody edits an entry after writing it.
-    session.execute(insert(_TABLE).values(dict(zip(_COLUMNS, row, strict=True))))
-    return Appended(seq, row[1], row[3], row[4])
+def record(session: Session, entry: AuditEntry) -> int:
+    """Append one entry within the session's current transaction; return its receipt."""
+    row = dict(zip(_COLUMNS, _values(utcnow(), entry), strict=True))
+    receipt = int(
+        session.execute(insert(_QUEUE).values(row).returning(_QUEUE.c.receipt)).scalar_one()
+    )
+    _remember(session, receipt, receipt)
+    return receipt
 
 
-def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[Appended]:
+def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[int]:
     """Append entries, in the order given, within the session's current transaction.
 
-    Same guarantees as `record` (gapless, atomic with the caller's transaction), paid for
-    once per batch: one reservation of numbers and one bulk INSERT (COPY on PostgreSQL).
-    Every entry of a batch carries the same `time`: they are appended, and commit, at one
-    moment.
+    Same guarantees as `record`, paid for once per batch: one INSERT (a COPY for large
+    batches on PostgreSQL). Every entry of a batch carries the same `time`: they are
+    appended, and commit, at one moment. Returns the receipts in the order given.
     """
     if not entries:
         return []
-    first = take_seqs(session, len(entries))
     recorded_at = utcnow()
-    rows = [_values(seq, recorded_at, entry) for seq, entry in enumerate(entries, start=first)]
-    if session.get_bind().dialect.name == "postgresql":
-        _copy(session, rows)
+    rows = [_values(recorded_at, entry) for entry in entries]
+    if session.get_bind().dialect.name != "postgresql":
+        receipts = _insert_numbered(session, rows)
+    elif len(rows) >= _COPY_FROM:
+        receipts = _copy(session, rows)
     else:
-        session.execute(insert(_TABLE), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
-    return [Appended(row[0], recorded_at, row[3], row[4]) for row in rows]
+        statement = insert(_QUEUE).returning(_QUEUE.c.receipt, sort_by_parameter_order=True)
+        values = [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
+        receipts = [int(r) for r in session.scalars(statement, values)]
+    _remember(session, min(receipts), max(receipts))
+    return receipts
 
 
-_TABLE = cast("Table", AuditRecord.__table__)
+def _remember(session: Session, low: int, high: int) -> None:
+    known = session.info.get(QUEUED)
+    session.info[QUEUED] = (min(low, known[0]), max(high, known[1])) if known else (low, high)
+
+
+_QUEUE = cast("Table", AuditQueued.__table__)
 _COLUMNS = (
-    "seq",
     "recorded_at",
     "operation",
-    "canonical",
-    "leaf_hash",
+    "before_seq",
+    "after_seq",
     "subject_person_id",
     "case_id",
     "actor_agency_id",
 )
-_Values = tuple[int, datetime, str, str, bytes, str | None, str | None, str]
+# Below this a multi-row INSERT ... RETURNING is one round trip and cheaper than a COPY.
+_COPY_FROM = 200
+_Values = tuple[datetime, str, str, str, str | None, str | None, str]
 
 
-def _values(seq: int, recorded_at: datetime, entry: AuditEntry) -> _Values:
-    """One row's column values, in `_COLUMNS` order."""
-    document = entry.to_document(seq, recorded_at)
-    data = canonical_bytes(document)
+def _values(recorded_at: datetime, entry: AuditEntry) -> _Values:
+    """One queue row's column values, in `_COLUMNS` order."""
+    document = entry.to_document(0, recorded_at)  # its seq is the sequencer's to give
+    before, after = split_canonical(document)
     # The indexed ids are taken from the document, already as text: the same values as
     # the hashed bytes hold, without formatting each UUID a second time.
     return (
-        seq,
         recorded_at,
         entry.operation.value,
-        data.decode(),
-        leaf_hash(data),
+        before,
+        after,
         document["subject_person"],
         document["case"],
         document["actor"]["agency"],
     )
 
 
-def _copy(session: Session, rows: Iterable[_Values]) -> None:
+def _insert_numbered(session: Session, rows: Sequence[_Values]) -> list[int]:
+    """SQLite: number the rows from the table's AUTOINCREMENT counter, then one executemany.
+
+    SQLite cannot return the ids of a multi-row INSERT in order, so SQLAlchemy would insert
+    row by row. Every SQLite transaction of the hub holds the database's write lock from its
+    BEGIN IMMEDIATE, so nobody else can take these numbers meanwhile; inserting them
+    explicitly moves the counter past them, as AUTOINCREMENT would.
+    """
+    last = session.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_queue'"))
+    first = int(last or 0) + 1
+    receipts = list(range(first, first + len(rows)))
+    values = [
+        {"receipt": receipt, **dict(zip(_COLUMNS, row, strict=True))}
+        for receipt, row in zip(receipts, rows, strict=True)
+    ]
+    session.execute(insert(_QUEUE), values)
+    return receipts
+
+
+def _copy(session: Session, rows: Sequence[_Values]) -> list[int]:
     # COPY is several times faster than an executemany of INSERTs and runs on the
-    # session's own connection, hence in the caller's transaction. The table's triggers
-    # guard UPDATE/DELETE/TRUNCATE only; constraints apply to COPY as to INSERT.
+    # session's own connection, hence in the caller's transaction. It returns nothing, so
+    # the receipts are drawn from the queue's own sequence first, in one statement.
+    receipts = [
+        int(r)
+        for r in session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('audit_queue', 'receipt')) "
+                "FROM generate_series(1, :count)"
+            ),
+            {"count": len(rows)},
+        )
+    ]
+    receipts.sort()
     connection = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
-    statement = f"COPY audit_entry ({', '.join(_COLUMNS)}) FROM STDIN"
+    statement = f"COPY audit_queue (receipt, {', '.join(_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+        for receipt, row in zip(receipts, rows, strict=True):
+            copy.write_row((receipt, *row))
+    return receipts

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from hub.audit.sequencer import sequence
 from hub.models.audit import AuditRecord
 from hub.models.item import InformationItem
 from hub.vocabulary import AuditOperation
@@ -103,6 +104,7 @@ def accesses_to_subject(
     """
     if person_id is None and case_id is None:
         raise ValueError("give a person_id or a case_id")
+    sequence(session)  # accesses appended but not yet sequenced are accesses too
     conditions: list[ColumnElement[bool]] = [AuditRecord.operation.in_(list(operations))]
     if person_id is not None:
         conditions.append(AuditRecord.subject_person_id == str(person_id))
@@ -144,6 +146,7 @@ def accesses_to_agency_items(
       reported by what the row says now.
     """
     owner = str(owning_agency_id)
+    sequence(session)  # accesses (and erasures) appended but not yet sequenced count too
     owned = _owned_items(session, owning_agency_id)
     if item_ids_owned is not None:
         wanted = set(item_ids_owned)

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.audit.sequencer import sequence
 from hub.models import AuditRecord
 from hub.vocabulary import AuditOperation
 
@@ -37,6 +38,9 @@ def disclosures(
     session: Session, person_id: uuid.UUID, *, basis: str | None = None
 ) -> list[Disclosure]:
     """Every item of the person given to another agency under a recorded basis (or `basis`)."""
+    # Disclosures appended but not yet sequenced (this transaction's, or a process's that
+    # stopped before sequencing) count too: a withdrawal must reach every recipient.
+    sequence(session)
     query = select(AuditRecord.seq, AuditRecord.canonical).where(
         AuditRecord.subject_person_id == str(person_id),
         AuditRecord.operation.in_(_GIVEN),

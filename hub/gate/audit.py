@@ -7,7 +7,6 @@ import uuid
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditEntry, record_many
-from hub.audit.log import Appended
 from hub.consent.basis import ItemBasis
 from hub.gate.reader import Reader
 from hub.gate.resources import Resource
@@ -57,7 +56,8 @@ def entry(
     )
 
 
-def write(session: Session, entries: list[AuditEntry]) -> list[Appended]:
+def write(session: Session, entries: list[AuditEntry]) -> list[int]:
+    """Append the entries; return their receipts, by which follow-ups name them."""
     return record_many(session, entries)
 
 

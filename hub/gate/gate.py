@@ -387,10 +387,10 @@ class Gate:
             )
         appended = audit.write(session, entries)
         for d, index in follow:
-            self._follow_up(session, reader, d, appended[index].seq)
+            self._follow_up(session, reader, d, appended[index])
         return views
 
-    def _follow_up(self, session: Session, reader: Reader, d: _Decided, seq: int) -> None:
+    def _follow_up(self, session: Session, reader: Reader, d: _Decided, receipt: int) -> None:
         kinds = []
         for obligation in d.decision.obligations:
             owner = d.asked.owning_agency_id
@@ -408,7 +408,7 @@ class Gate:
                     case_id=d.asked.case_id,
                     record_type=d.resource.type,
                     record_id=d.resource.id,
-                    audit_seq=seq,
+                    audit_receipt=receipt,
                 )
             )
         if kinds:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from hub.actor import HUB_ITSELF, hub_actor
 from hub.audit import AuditEntry, record
 from hub.audit.lock import take_append_lock
+from hub.audit.sequencer import sequence
 from hub.models import AuditRecord
 from hub.policy import PolicyLoadError, PolicySet
 from hub.vocabulary import AuditOperation
@@ -143,6 +144,9 @@ class PolicyStore:
 
 
 def _last_recorded_bundle(session: Session) -> str | None:
+    # Sequencing first holds the log's lock to the end of this transaction: processes
+    # starting together record a changed bundle once, not once each.
+    sequence(session)
     canonical = session.scalar(
         select(AuditRecord.canonical)
         .where(

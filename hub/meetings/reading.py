@@ -226,7 +226,7 @@ def _notify_owner(session: Session, reader: Reader, case: MappaCase, decision: D
                 case_id=case.id,
                 record_type="case",
                 record_id=case.id,
-                audit_seq=appended[0].seq,
+                audit_receipt=appended[0],
             )
         )
         session.flush()

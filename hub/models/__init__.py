@@ -9,7 +9,13 @@ import hub.meetings.models  # referrals, meetings, minutes and actions live with
 import hub.oauth.model  # noqa: F401  (the OAuth tables live with the OAuth server)
 from hub.models.access import AccessFollowUp
 from hub.models.agency import Agency, User, UserRole
-from hub.models.audit import AuditCheckpoint, AuditLogHead, AuditRecord, AuditSigningKey
+from hub.models.audit import (
+    AuditCheckpoint,
+    AuditLogHead,
+    AuditQueued,
+    AuditRecord,
+    AuditSigningKey,
+)
 from hub.models.case import CaseChange, CaseMembership, MappaCase
 from hub.models.consent import (
     Consent,
@@ -33,6 +39,7 @@ __all__ = [
     "Agency",
     "AuditCheckpoint",
     "AuditLogHead",
+    "AuditQueued",
     "AuditRecord",
     "AuditSigningKey",
     "CaseChange",

@@ -30,7 +30,11 @@ class AccessFollowUp(Base):
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("mappa_case.id"))
     record_type: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[uuid.UUID]
-    audit_seq: Mapped[int] = mapped_column(BigInteger)
+    # The access's audit entry: by its receipt (the entry's queue number, kept in
+    # `audit_entry.receipt`) since appends are sequenced after commit; `audit_seq` is set
+    # only on follow-ups written before that.
+    audit_receipt: Mapped[int | None] = mapped_column(BigInteger)
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
     done_by: Mapped[uuid.UUID | None]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Integer,
     LargeBinary,
     SmallInteger,
     String,
@@ -36,6 +37,39 @@ class AuditRecord(Base):
     subject_person_id: Mapped[str | None] = mapped_column(String(36), index=True)
     case_id: Mapped[str | None] = mapped_column(String(36), index=True)
     actor_agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The queue number the entry was appended under (`AuditQueued.receipt`), so whoever kept
+    # a receipt (an access follow-up) finds its entry. None for entries appended before the
+    # queue existed.
+    receipt: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
+
+
+class AuditQueued(Base):
+    """An appended entry waiting for its place in the log.
+
+    Appending inserts here without any lock, so concurrent writers never wait for each
+    other; the sequencer (`hub.audit.sequencer`) then moves committed rows into
+    `audit_entry` in batches, under the head's lock, giving each its sequence number. The
+    canonical bytes are stored split where the number goes, so sequencing hashes without
+    re-serialising. The database refuses UPDATE (and TRUNCATE): a queued entry can only be
+    sequenced, which deletes it here in the same transaction that writes it to the log.
+    """
+
+    __tablename__ = "audit_queue"
+    # AUTOINCREMENT: SQLite would otherwise reuse the highest receipt once it is sequenced.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    receipt: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    recorded_at: Mapped[datetime]
+    operation: Mapped[AuditOperation] = mapped_column(enum_type(AuditOperation))
+    # Canonical JSON before and after the `"seq":N` member (keys are sorted, so it has one
+    # place): canonical = before_seq + N + after_seq.
+    before_seq: Mapped[str] = mapped_column(Text)
+    after_seq: Mapped[str] = mapped_column(Text)
+    subject_person_id: Mapped[str | None] = mapped_column(String(36))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    actor_agency_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class AuditLogHead(Base):

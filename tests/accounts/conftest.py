@@ -21,6 +21,7 @@ from hub.accounts import admin, totp
 from hub.accounts.models import UserCredential
 from hub.accounts.policy import AccountPolicy
 from hub.actor import hub_actor
+from hub.audit.sequencer import sequence
 from hub.models import AuditRecord, User
 from hub.services.agencies import register_agency
 from hub.settings import Settings
@@ -150,6 +151,7 @@ def sign_in(client: FlaskClient, account: Account, clock: Clock) -> Any:
 
 
 def audit_since(session: Session, seq: int) -> list[dict[str, Any]]:
+    sequence(session)  # what this transaction appended, in the log
     rows = session.scalars(select(AuditRecord).where(AuditRecord.seq > seq).order_by("seq"))
     return [json.loads(row.canonical) for row in rows]
 
@@ -157,6 +159,7 @@ def audit_since(session: Session, seq: int) -> list[dict[str, Any]]:
 def last_seq(session: Session) -> int:
     from sqlalchemy import func
 
+    sequence(session)
     return session.scalar(select(func.coalesce(func.max(AuditRecord.seq), 0))) or 0
 
 

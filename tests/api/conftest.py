@@ -8,20 +8,21 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from hub import create_app
 from hub.demo.agencies import DemoOrganisation
 from hub.oauth.clients import create_client
 from hub.settings import Settings
+from tests.helpers import savepoint_sessions
 
 ISSUER = "https://hub.test"
 
 
 @pytest.fixture
 def app(session: Session, database_url: str, org: DemoOrganisation) -> Flask:
-    factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
+    factory = savepoint_sessions(session)
     settings = Settings(
         database_url=database_url, environment="test", oauth_issuer=ISSUER, oauth_state_seconds=1
     )

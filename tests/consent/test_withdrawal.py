@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DatabaseError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hub.consent.public_interest import AuditedRefusal, record_decision, unit_of_work
 from hub.consent.records import record_consent, withdraw_consent
@@ -19,7 +19,7 @@ from hub.gate import Gate
 from hub.models import AuditRecord, Consent, ConsentTask, InformationItem, ItemDisseminationFlag
 from hub.vocabulary import ConsentTaskKind
 from tests.consent.conftest import HealthCase, ReaderFor
-from tests.helpers import audit_documents
+from tests.helpers import audit_documents, savepoint_sessions
 
 
 def _seen(gate: Gate, session: Session, reader_for: ReaderFor, hc: HealthCase, user: str) -> set:  # type: ignore[type-arg]
@@ -162,7 +162,7 @@ def test_scenario_1_consent_withdrawn_before_a_level_3_meeting(
     assert {t.kind for t in tasks} == set(ConsentTaskKind)
 
     # The chair can proceed, but cannot make the public-interest call ...
-    sessions = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
+    sessions = savepoint_sessions(session)
     with pytest.raises(AuditedRefusal), unit_of_work(sessions) as chair_session:
         record_decision(chair_session, org.actor("chair.l3"), hc.decision())
     assert [

@@ -16,6 +16,7 @@ from hub.models import AuditRecord
 from hub.policy import PolicyLoadError
 from hub.vocabulary import AuditOperation
 from tests.gate.conftest import POLICIES
+from tests.helpers import savepoint_sessions
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def policies(tmp_path: Path) -> Path:
 @pytest.fixture
 def sessions(session: Session) -> sessionmaker[Session]:
     # The store commits its entries; here they are savepoints of the test's transaction.
-    return sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
+    return savepoint_sessions(session)
 
 
 def _policy_changes(session: Session) -> list[dict[str, object]]:

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from hub.audit import AuditEntry, record
 from hub.audit.log import record_many
 from hub.audit.merkle import leaf_hash
+from hub.audit.sequencer import sequence
 from hub.demo.agencies import DemoOrganisation, create_organisation
-from hub.models import AuditRecord
+from hub.models import AuditQueued, AuditRecord
 from hub.vocabulary import AuditOperation
 from tests.helpers import new_case
 
@@ -42,20 +43,24 @@ def test_a_batch_continues_the_sequence_without_gaps(
     session: Session, org: DemoOrganisation
 ) -> None:
     case = new_case(session, org)
+    sequence(session)
     before = _last_seq(session)
     assert before is not None
     entries = _entries(org, 500, case.id)
 
-    rows = record_many(session, entries)
-    after = record(session, _entries(org, 1)[0])
+    receipts = record_many(session, entries)
+    single = record(session, _entries(org, 1)[0])
+    assert receipts == sorted(set(receipts))
+    assert single > receipts[-1]
+    assert _last_seq(session) == before  # queued: not in the log until sequenced
+    assert sequence(session) == 501
 
-    assert [r.seq for r in rows] == list(range(before + 1, before + 501))
-    assert after.seq == before + 501
     stored = session.scalars(select(AuditRecord).order_by(AuditRecord.seq)).all()
     assert [r.seq for r in stored] == list(range(len(stored)))
-    batch = stored[before + 1 : before + 501]
     assert all(r.leaf_hash == leaf_hash(r.canonical.encode()) for r in stored)
-    assert [(r.canonical, r.leaf_hash) for r in batch] == [(r.canonical, r.leaf_hash) for r in rows]
+    batch = stored[before + 1 : before + 501]
+    assert [r.receipt for r in batch] == receipts
+    assert stored[before + 501].receipt == single
     documents = [json.loads(r.canonical) for r in batch]
     # In the order given, each entry's seq inside its hashed bytes, one time for the batch.
     assert [d["extra"]["n"] for d in documents] == [str(n) for n in range(500)]
@@ -68,8 +73,10 @@ def test_a_batch_continues_the_sequence_without_gaps(
 
 
 def test_an_empty_batch_writes_nothing(session: Session, org: DemoOrganisation) -> None:
+    sequence(session)
     before = _last_seq(session)
     assert record_many(session, []) == []
+    assert sequence(session) == 0
     assert _last_seq(session) == before
 
 
@@ -77,24 +84,31 @@ def test_a_batch_rolls_back_with_its_transaction(engine: Engine) -> None:
     with Session(engine) as session:
         before = _last_seq(session)
         org = create_organisation(session, "Batch Rollback Area")
-        rows = record_many(session, _entries(org, 500))
-        assert _last_seq(session) == rows[-1].seq
+        record_many(session, _entries(org, 500))
+        sequenced = sequence(session)
+        assert sequenced > 500  # the organisation's entries, then the batch
+        assert _last_seq(session) == (-1 if before is None else before) + sequenced
         session.rollback()
     with Session(engine) as session:
         assert _last_seq(session) == before
+        assert session.scalar(select(func.count()).select_from(AuditQueued)) == 0
 
 
 def test_a_failure_after_the_batch_takes_the_batch_with_it(
     session: Session, org: DemoOrganisation
 ) -> None:
+    sequence(session)
     before = _last_seq(session)
     assert before is not None
     with pytest.raises(RuntimeError, match="business write failed"), session.begin_nested():
         _append_then_fail(session, _entries(org, 50))
+    assert sequence(session) == 0
     assert _last_seq(session) == before
-    # The numbers the rolled-back batch held are handed out again, by either kind of append.
-    assert record(session, _entries(org, 1)[0]).seq == before + 1
-    assert [r.seq for r in record_many(session, _entries(org, 2))] == [before + 2, before + 3]
+    # The rolled-back batch took no numbers: the next appends continue the sequence.
+    record(session, _entries(org, 1)[0])
+    record_many(session, _entries(org, 2))
+    assert sequence(session) == 3
+    assert _last_seq(session) == before + 3
 
 
 def _append_then_fail(session: Session, entries: list[AuditEntry]) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hub.audit import keys
 from hub.audit.checkpoint import generate_signing_key
@@ -14,7 +14,7 @@ from hub.audit.export import read_export, snapshot, verify, write_export
 from hub.audit.merkle import root
 from hub.demo.agencies import create_organisation
 from hub.models import AuditCheckpoint, AuditRecord
-from tests.helpers import new_case
+from tests.helpers import new_case, savepoint_sessions
 
 ORIGIN = "mappa-hub/Test Area"
 
@@ -36,7 +36,7 @@ def test_checkpoint_signs_the_log_as_it_stands(session: Session) -> None:
 
 
 def test_checkpoints_are_written_every_n_entries_at_commit(session: Session) -> None:
-    factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
+    factory = savepoint_sessions(session)
     install(
         factory,
         CheckpointPolicy(generate_signing_key(), ORIGIN, every_entries=20, every_seconds=3600),

@@ -1,8 +1,10 @@
 """Many processes appending at once still make one gapless, verifiable log.
 
-Each process commits every entry on its own, the way request handlers do, so every
-append races the others for the next seq. On PostgreSQL the advisory lock serialises
-them; on SQLite the single writer does (BEGIN IMMEDIATE, busy timeout 10 s). SQLite runs
+Each process commits every entry on its own, the way request handlers do, through the hub's
+own session factory. On PostgreSQL the appends queue without a lock and each commit is
+followed by sequencing, which the head's row lock serialises: whichever process holds it
+numbers everything committed so far. On SQLite the single writer serialises everything
+(BEGIN IMMEDIATE, busy timeout 10 s). SQLite runs
 a smaller load: its writers queue on a file lock, and the property is the same.
 """
 
@@ -13,7 +15,7 @@ import time
 import uuid
 from multiprocessing.synchronize import Barrier
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub import migrations
@@ -22,8 +24,8 @@ from hub.audit import AuditEntry, record
 from hub.audit.checkpoint import generate_signing_key, make_keyring, sign_checkpoint
 from hub.audit.merkle import leaf_hash, root
 from hub.audit.verify import Entry, verify_log
-from hub.db import make_engine
-from hub.models import AuditRecord
+from hub.db import make_engine, make_sessionmaker
+from hub.models import AuditQueued, AuditRecord
 from hub.vocabulary import AuditOperation, Role
 
 # (processes, appends per process, pause after each commit in seconds). SQLite's busy
@@ -44,11 +46,10 @@ def append_entries(url: str, worker: int, count: int, pause: float, start: Barri
         purpose="RISK_MANAGEMENT",
     )
     case_id = uuid.uuid4()
-    # One connection per process, as a worker holds one from its pool; a checkout per
-    # append would only add CPU load, not contention on the log.
-    with engine.connect() as connection, Session(bind=connection) as session:
-        start.wait(timeout=60)  # every process starts appending together
-        for n in range(count):
+    sessions = make_sessionmaker(engine)
+    start.wait(timeout=60)  # every process starts appending together
+    for n in range(count):
+        with sessions.begin() as session:
             record(
                 session,
                 AuditEntry(
@@ -61,9 +62,8 @@ def append_entries(url: str, worker: int, count: int, pause: float, start: Barri
                     extra={"worker": str(worker), "n": str(n)},
                 ),
             )
-            session.commit()
-            if pause:
-                time.sleep(pause)
+        if pause:
+            time.sleep(pause)
     engine.dispose()
 
 
@@ -98,6 +98,8 @@ def test_concurrent_appends_make_one_gapless_verifiable_log(scratch_database_url
                 AuditRecord.seq
             )
         ).all()
+        # Every commit returned only once its entry was sequenced: nothing is left queued.
+        assert session.scalar(select(func.count()).select_from(AuditQueued)) == 0
     engine.dispose()
 
     assert len(rows) == total

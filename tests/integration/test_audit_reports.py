@@ -8,14 +8,16 @@ import dataclasses
 import uuid
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor
 from hub.audit import AuditEntry, record
 from hub.audit import reports as reports_module
 from hub.audit.reports import accesses_to_agency_items, accesses_to_subject
+from hub.audit.sequencer import sequence
 from hub.demo.agencies import DemoOrganisation
-from hub.models import InformationItem, MappaCase
+from hub.models import AuditRecord, InformationItem, MappaCase
 from hub.services.items import ItemInput, erase_item, record_item
 from hub.vocabulary import AuditOperation
 from tests.helpers import new_case
@@ -40,7 +42,7 @@ def _access(
     recipients: tuple[str, ...] = (),
     outcome: str | None = None,
 ) -> int:
-    row = record(
+    receipt = record(
         session,
         AuditEntry(
             operation=operation,
@@ -55,7 +57,10 @@ def _access(
             outcome=outcome,
         ),
     )
-    return row.seq
+    sequence(session)  # into the log, where the reports read
+    seq = session.scalar(select(AuditRecord.seq).where(AuditRecord.receipt == receipt))
+    assert seq is not None
+    return seq
 
 
 def _item(session: Session, org: DemoOrganisation, case: MappaCase, owner: str) -> InformationItem:

@@ -5,7 +5,8 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from hub.audit.log import leaf_hash
+from hub.audit.merkle import leaf_hash
+from hub.audit.sequencer import sequence
 from hub.demo.agencies import DemoOrganisation, create_organisation
 from hub.errors import HubError, RuleViolation
 from hub.models import AuditRecord, MappaCase
@@ -29,6 +30,7 @@ def test_sequence_is_gapless_and_leaf_hashes_cover_the_canonical_bytes(
     session: Session, org: DemoOrganisation
 ) -> None:
     new_case(session, org)
+    sequence(session)
     rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq)).all()
     assert [r.seq for r in rows] == list(range(len(rows)))
     assert all(r.leaf_hash == leaf_hash(r.canonical.encode()) for r in rows)
@@ -70,6 +72,7 @@ def test_the_database_refuses_to_alter_audit_entries(
     session: Session, org: DemoOrganisation, statement: str
 ) -> None:
     new_case(session, org)
+    sequence(session)
     with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
         session.execute(text(statement))
 
@@ -78,6 +81,7 @@ def test_the_whole_log_cannot_be_emptied(
     session: Session, org: DemoOrganisation, is_postgres: bool
 ) -> None:
     new_case(session, org)
+    sequence(session)
     # PostgreSQL has TRUNCATE; SQLite's equivalent is an unqualified DELETE.
     statement = "TRUNCATE audit_entry" if is_postgres else "DELETE FROM audit_entry"
     with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
@@ -97,6 +101,7 @@ def test_the_log_head_only_moves_forward(
 ) -> None:
     # Moving the head back would let the next append reuse a number: a fork in the log.
     new_case(session, org)
+    sequence(session)
     with pytest.raises(DBAPIError, match="only moves forward"), session.begin_nested():
         session.execute(text(statement))
 
@@ -110,6 +115,35 @@ def test_a_missing_log_head_fails_closed(engine: Engine, is_postgres: bool) -> N
         else:
             connection.execute(text("DROP TRIGGER audit_log_head_no_delete"))
             connection.execute(text("DELETE FROM audit_log_head"))
-        with Session(bind=connection) as session, pytest.raises(HubError, match="log head"):
+        with Session(bind=connection) as session:
             create_organisation(session, "Headless Area")
+            with pytest.raises(HubError, match="log head"):
+                sequence(session)
         transaction.rollback()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_queue SET operation = 'CONSULT'",
+        "UPDATE audit_queue SET after_seq = after_seq",
+    ],
+)
+def test_the_database_refuses_to_edit_a_queued_entry(
+    session: Session, org: DemoOrganisation, statement: str
+) -> None:
+    # A queued entry is not yet in the Merkle tree: editing it before it is sequenced would
+    # go undetected, so the database refuses it as it refuses editing the log.
+    new_case(session, org)
+    with pytest.raises(DBAPIError, match="never edited"), session.begin_nested():
+        session.execute(text(statement))
+
+
+def test_the_queue_cannot_be_truncated(
+    session: Session, org: DemoOrganisation, is_postgres: bool
+) -> None:
+    if not is_postgres:
+        pytest.skip("SQLite has no TRUNCATE; its DELETE is how entries are sequenced")
+    new_case(session, org)
+    with pytest.raises(DBAPIError, match="never edited"), session.begin_nested():
+        session.execute(text("TRUNCATE audit_queue"))

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask, jsonify
 from flask.testing import FlaskClient
 from joserfc.jwk import ECKey
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from hub import create_app
@@ -20,6 +20,7 @@ from hub.demo.agencies import DemoOrganisation
 from hub.oauth.clients import create_client
 from hub.oauth.resource import require_token, token_actor
 from hub.settings import Settings
+from tests.helpers import savepoint_sessions
 
 ISSUER = "https://hub.test"
 TOKEN_URL = ISSUER + "/oauth/token"
@@ -41,7 +42,7 @@ Register = Callable[..., Registered]
 
 @pytest.fixture
 def app(session: Session, database_url: str, org: DemoOrganisation) -> Flask:
-    factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
+    factory = savepoint_sessions(session)
     settings = Settings(
         database_url=database_url,
         environment="test",

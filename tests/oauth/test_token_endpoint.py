@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub.demo.agencies import DemoOrganisation
 from hub.oauth.clients import disable_client
+from tests.helpers import savepoint_sessions
 from tests.oauth.conftest import (
     ISSUER,
     Register,
@@ -196,11 +197,9 @@ def test_the_token_lifetime_setting_is_honoured(
 ) -> None:
     from dataclasses import replace
 
-    from sqlalchemy.orm import sessionmaker
-
     from hub import create_app
 
-    factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
+    factory = savepoint_sessions(session)
     short = create_app(
         replace(app.config["HUB_SETTINGS"], token_lifetime_seconds=120), session_factory=factory
     )

@@ -10,7 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hub import create_app
 from hub.accounts import totp
@@ -19,7 +19,7 @@ from hub.demo.agencies import DemoOrganisation
 from hub.demo.sign_ins import DEMO_PASSWORD, create_demo_sign_ins
 from hub.settings import Settings
 from tests.accounts.conftest import Clock, csrf_from, post_form
-from tests.helpers import TODAY
+from tests.helpers import TODAY, savepoint_sessions
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def keys(session: Session, org: DemoOrganisation, policy: AccountPolicy) -> dict
 
 @pytest.fixture
 def app(session: Session, database_url: str, policy: AccountPolicy, clock: Clock) -> Flask:
-    factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
+    factory = savepoint_sessions(session)
     settings = Settings(database_url=database_url, mappa_area="Test Area", environment="test")
     app = create_app(settings, session_factory=factory)
     app.extensions["hub.accounts.policy"] = policy

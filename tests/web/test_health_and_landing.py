@@ -5,21 +5,21 @@ from dataclasses import replace
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hub import create_app, crypto
 from hub.crypto import Keyring, KeySet
 from hub.crypto.keyring import KeyStoreUnavailable
 from hub.demo.agencies import DemoOrganisation
 from hub.settings import Settings
-from tests.helpers import new_case
+from tests.helpers import new_case, savepoint_sessions
 
 
 @pytest.fixture
 def app(session: Session, database_url: str) -> Flask:
     # The app shares the test's connection, so what a test writes it can read, and the
     # rollback at the end removes it.
-    factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
+    factory = savepoint_sessions(session)
     settings = Settings(
         database_url=database_url,
         public_statistics=True,

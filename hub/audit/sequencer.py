@@ -1,0 +1,233 @@
+"""The sequencer: queued appends become log entries, numbered gapless, in one order.
+
+Appends insert into the queue without a lock (`hub.audit.log`). Sequencing takes the head's
+row lock, takes every queued row it can see, numbers them from the head, writes them to
+`audit_entry` with their leaf hashes and moves the head, all in one transaction. Holding the
+lock over a batch instead of over every appender's transaction is what lets appends scale:
+the lock is held once per batch, and its commit covers the whole batch.
+
+When it runs (`install`, on every session factory the hub makes):
+* PostgreSQL: right after a transaction that appended commits, in a transaction of its own.
+  One process at a time leads (a transaction-scoped advisory lock); the others wait for the
+  leader to commit, all at once (the shared form of the same lock), and then look whether
+  their entries were taken. So an appender's entries are in the log by the time its commit
+  call returns, and under load one sequencing, and one log commit, covers many appends.
+* SQLite: every transaction already holds the database's only write lock, so the queued
+  rows are sequenced in the appending transaction itself, just before it commits.
+A process that dies between its commit and sequencing leaves its entries queued, not lost:
+a sweep takes them (`Sweeps`: a process's first sequencing, then one every 30 s), as do
+checkpoints, who-accessed reports and `hub audit sequence`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Connection, Table, delete, event, exists, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+from hub.audit.entry import join_canonical
+from hub.audit.lock import take_append_lock, take_seqs
+from hub.audit.log import QUEUED
+from hub.audit.merkle import leaf_hash
+from hub.errors import HubError
+from hub.models.audit import AuditQueued, AuditRecord
+
+if TYPE_CHECKING:
+    import psycopg
+
+log = logging.getLogger(__name__)
+
+_QUEUE = cast("Table", AuditQueued.__table__)
+_LOG = cast("Table", AuditRecord.__table__)
+_LOG_COLUMNS = (
+    "seq",
+    "recorded_at",
+    "operation",
+    "canonical",
+    "leaf_hash",
+    "subject_person_id",
+    "case_id",
+    "actor_agency_id",
+    "receipt",
+)
+_COPY_FROM = 200  # as in hub.audit.log: below this one INSERT is cheaper than a COPY
+_BATCH = 10_000  # entries per statement, so a long queue never loads all at once
+# The advisory lock key of sequencing leadership: any constant unique to it in the database.
+_LEADER = 0x6875622D61756469  # "hub-audi"
+
+
+def sequence(session: Session, *, from_receipt: int | None = None) -> int:
+    """Sequence every queued entry this transaction can see; return how many.
+
+    `from_receipt` leaves out receipts below it: the commit hook knows its own lowest one,
+    and starting there keeps each sequencing to the young end of the queue's index instead
+    of walking the entries deleted since the table was last vacuumed.
+
+    Runs in the caller's transaction and holds the head's lock until it ends: a checkpoint
+    written after it in the same transaction signs exactly the log it leaves.
+    """
+    first = take_append_lock(session)
+    done = 0
+    while True:
+        moved = _move(session, first + done, from_receipt)
+        done += moved
+        if moved < _BATCH:
+            return done
+
+
+def _move(session: Session, first: int, from_receipt: int | None) -> int:
+    """Move up to _BATCH queued entries, oldest receipt first, into the log from `first`."""
+    # ORDER BY + LIMIT keeps the planner on the primary key's index whatever its statistics
+    # say about a table that is all churn.
+    oldest = select(_QUEUE.c.receipt).order_by(_QUEUE.c.receipt).limit(_BATCH)
+    if from_receipt is not None:
+        oldest = oldest.where(_QUEUE.c.receipt >= from_receipt)
+    queued = session.execute(
+        delete(_QUEUE)
+        .where(_QUEUE.c.receipt.in_(oldest.scalar_subquery()))
+        .returning(
+            _QUEUE.c.receipt,
+            _QUEUE.c.recorded_at,
+            _QUEUE.c.operation,
+            _QUEUE.c.before_seq,
+            _QUEUE.c.after_seq,
+            _QUEUE.c.subject_person_id,
+            _QUEUE.c.case_id,
+            _QUEUE.c.actor_agency_id,
+        )
+    ).all()
+    if not queued:
+        return 0
+    # Receipt order is append order within a process; across processes, either order is
+    # true, and the one chosen here is the one the signed log keeps.
+    rows = []
+    for seq, row in enumerate(sorted(queued, key=lambda row: int(row.receipt)), start=first):
+        data = join_canonical(row.before_seq, seq, row.after_seq)
+        rows.append(
+            (
+                seq,
+                row.recorded_at,
+                row.operation,
+                data.decode(),
+                leaf_hash(data),
+                row.subject_person_id,
+                row.case_id,
+                row.actor_agency_id,
+                int(row.receipt),
+            )
+        )
+    if len(rows) >= _COPY_FROM and session.get_bind().dialect.name == "postgresql":
+        _copy(session, rows)
+    else:
+        session.execute(insert(_LOG), [dict(zip(_LOG_COLUMNS, r, strict=True)) for r in rows])
+    if take_seqs(session, len(rows)) != first:
+        raise HubError("the audit log head moved while its lock was held")
+    return len(rows)
+
+
+def sequence_now(factory: sessionmaker[Session]) -> int:
+    """Sequence everything queued, in a transaction of its own; return how many."""
+    with factory.begin() as session:
+        return sequence(session)
+
+
+class Sweeps:
+    """When a leader should sequence the whole queue rather than from its own receipts.
+
+    Sequencing from the leader's lowest receipt leaves behind entries of a process that
+    stopped between commit and sequencing (nobody else asks for lower receipts). So a
+    process's first leadership sweeps the whole queue (a restart after a crash finds what
+    it left), and then one leadership every `every` seconds.
+    """
+
+    def __init__(self, every: float = 30.0) -> None:
+        self.every = every
+        self.last: float | None = None
+
+    def due(self) -> bool:
+        return self.last is None or time.monotonic() - self.last >= self.every
+
+    def done(self) -> None:
+        self.last = time.monotonic()
+
+
+def settle(factory: sessionmaker[Session], low: int, high: int, sweeps: Sweeps) -> None:
+    """Return once the committed receipts `low`..`high` are in the log (PostgreSQL)."""
+    queued = exists().where(_QUEUE.c.receipt.between(low, high))
+    while True:
+        with factory.begin() as session:
+            leading, waiting = session.execute(
+                select(func.pg_try_advisory_xact_lock(_LEADER), queued)
+            ).one()
+            if not waiting:
+                return
+            if leading:
+                sweep = sweeps.due()
+                sequence(session, from_receipt=None if sweep else low)
+                if sweep:
+                    sweeps.done()
+                return
+            # Another process leads: wait for its commit together with every other waiter
+            # (the shared form of its lock), then look again (READ COMMITTED: a new
+            # snapshot per statement). It may have begun before these receipts committed;
+            # then end this transaction, releasing the shared lock, and try to lead.
+            session.execute(select(func.pg_advisory_xact_lock_shared(_LEADER)))
+            if not session.scalar(select(queued)):
+                return
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Sequence the entries of every transaction made through `factory` that appended.
+
+    A factory bound to one connection (tests run the app inside one rolled-back
+    transaction) cannot sequence in a transaction of its own, so it sequences inline, as
+    SQLite does.
+    """
+    bind = factory.kw.get("bind")
+    sweeps = Sweeps()
+    inline = isinstance(bind, Connection) or (bind is not None and bind.dialect.name == "sqlite")
+
+    # SQLAlchemy fires the commit events for a SAVEPOINT's release too: only the outermost
+    # transaction's commit makes its appends visible to anyone else.
+    def _before_commit(session: Session) -> None:
+        if not session.in_nested_transaction() and session.info.pop(QUEUED, None):
+            sequence(session)
+
+    def _after_commit(session: Session) -> None:
+        if session.in_nested_transaction():
+            return
+        receipts = session.info.pop(QUEUED, None)
+        if not receipts:
+            return
+        try:
+            low, high = receipts
+            settle(factory, low, high, sweeps)
+        except (SQLAlchemyError, HubError) as error:
+            # The appender's data and entries are committed and its entries stay queued:
+            # the next sequencing anywhere takes them. Failing the caller now would report a
+            # committed write as failed. The message carries no statement or parameters.
+            log.error("audit entries left queued, not yet in the log: %s", type(error).__name__)
+
+    def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+        # Only the outermost transaction's end settles what it appended: a SAVEPOINT rolled
+        # back (one bad record of an import chunk) leaves the rest of the chunk to commit.
+        if transaction.parent is None:
+            session.info.pop(QUEUED, None)
+
+    if inline:
+        event.listen(factory, "before_commit", _before_commit)
+    else:
+        event.listen(factory, "after_commit", _after_commit)
+    event.listen(factory, "after_transaction_end", _after_transaction_end)
+
+
+def _copy(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    connection = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
+    statement = f"COPY audit_entry ({', '.join(_LOG_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
