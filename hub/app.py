@@ -59,6 +59,9 @@ def create_app(
     app.register_blueprint(dashboard)
     app.register_blueprint(case_tabs)
     app.register_blueprint(concerns)
+    from hub.web.circle_pages import circle_pages  # COSA circles: propose, brief (docs/portal.md)
+
+    app.register_blueprint(circle_pages)
     from hub.web.casework import casework  # tasks, visit plans, their dashboard panels
 
     app.register_blueprint(casework)

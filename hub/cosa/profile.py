@@ -99,6 +99,24 @@ def set_entry(
     return entry
 
 
+def briefing(session: Session, circle: Circle) -> dict[str, str]:
+    """What the circle was briefed, field -> text, in whitelist order (first name aside).
+
+    For the outer circle's own page (hub/web/circle_pages.py), whose caller found `circle`
+    through `outer_circle_circle` and audits what it shows; volunteers and the coordinator
+    read only through `read_profile`. A stored field outside the whitelist is never returned.
+    """
+    entries = {
+        entry.field: entry.text
+        for entry in session.scalars(
+            select(CircleProfileEntry).where(CircleProfileEntry.circle_id == circle.id)
+        )
+    }
+    return {
+        name: entries[name] for name, _ in SHARED_PROFILE if name in WRITABLE and name in entries
+    }
+
+
 def available(circle: Circle) -> bool:
     """R-53: once consent is withdrawn (or the circle ends) the profile is closed."""
     return circle.consent_withdrawn_at is None and circle.status in (
