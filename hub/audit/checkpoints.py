@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import frontier
 from hub.audit.checkpoint import key_id, public_key_base64, sign_checkpoint
-from hub.audit.lock import NEWEST_SEQ
+from hub.audit.lock import NEWEST_SEQ, take_append_lock
 from hub.audit.sequencer import sequence
 from hub.db import utcnow
 from hub.errors import HubError
@@ -42,7 +42,8 @@ def write_checkpoint(
     session: Session, signer: Ed25519PrivateKey, origin: str
 ) -> AuditCheckpoint | None:
     """Sign the log as it stands; None when nothing was appended since the last checkpoint."""
-    sequence(session)  # takes the head's lock; a checkpoint signs every entry appended so far
+    sequence(session)  # a checkpoint signs every entry appended so far...
+    take_append_lock(session)  # ...and nothing sequenced after it, until this commits
     last = latest_checkpoint(session)
     size = last.tree_size if last else 0
     edge = frontier.unpack(last.frontier, size) if last else []

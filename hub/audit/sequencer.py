@@ -25,12 +25,12 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Table, delete, event, exists, func, insert, select
+from sqlalchemy import Connection, Table, delete, event, exists, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from hub.audit.entry import join_canonical
-from hub.audit.lock import take_append_lock, take_seqs
+from hub.audit.lock import NEWEST_SEQ, take_append_lock, take_seqs
 from hub.audit.log import QUEUED
 from hub.audit.merkle import leaf_hash
 from hub.errors import HubError
@@ -67,20 +67,71 @@ def sequence(session: Session, *, from_receipt: int | None = None) -> int:
     and starting there keeps each sequencing to the young end of the queue's index instead
     of walking the entries deleted since the table was last vacuumed.
 
-    Runs in the caller's transaction and holds the head's lock until it ends: a checkpoint
-    written after it in the same transaction signs exactly the log it leaves.
+    Runs in the caller's transaction. Once it has moved entries it holds the head's lock
+    until the transaction ends; a caller that needs the lock either way (a checkpoint, which
+    must sign exactly the log it sees) takes it with `take_append_lock` afterwards.
     """
-    first = take_append_lock(session)
+    postgres = session.get_bind().dialect.name == "postgresql"
     done = 0
     while True:
-        moved = _move(session, first + done, from_receipt)
+        moved = _move_in_sql(session, from_receipt) if postgres else _move(session, from_receipt)
         done += moved
         if moved < _BATCH:
             return done
 
 
-def _move(session: Session, first: int, from_receipt: int | None) -> int:
-    """Move up to _BATCH queued entries, oldest receipt first, into the log from `first`."""
+# PostgreSQL: the whole move in one statement, so the leader's transaction is this and its
+# commit. The leaf hash is computed by the database with the same definition as
+# hub.audit.merkle.leaf_hash (SHA-256 of 0x00 and the UTF-8 canonical bytes); verification
+# recomputes every one in Python, so a difference could not go unnoticed
+# (tests/integration/test_audit_concurrency.py checks it on this path).
+_MOVE_SQL = text(
+    """
+WITH moved AS (
+    DELETE FROM audit_queue
+    WHERE receipt IN (
+        SELECT receipt FROM audit_queue
+        WHERE receipt >= :floor ORDER BY receipt LIMIT :batch
+    )
+    RETURNING receipt, recorded_at, operation, before_seq, after_seq,
+              subject_person_id, case_id, actor_agency_id
+),
+head AS (
+    UPDATE audit_log_head SET next_seq = next_seq + (SELECT count(*) FROM moved)
+    WHERE id = 1 AND EXISTS (SELECT 1 FROM moved)
+    RETURNING next_seq - (SELECT count(*) FROM moved) AS first
+),
+numbered AS (
+    SELECT moved.*, head.first + row_number() OVER (ORDER BY moved.receipt) - 1 AS seq
+    FROM moved CROSS JOIN head
+),
+written AS (
+    INSERT INTO audit_entry (seq, recorded_at, operation, canonical, leaf_hash,
+                             subject_person_id, case_id, actor_agency_id, receipt)
+    SELECT seq, recorded_at, operation, before_seq || seq::text || after_seq,
+           sha256('\\x00'::bytea || convert_to(before_seq || seq::text || after_seq, 'UTF8')),
+           subject_person_id, case_id, actor_agency_id, receipt
+    FROM numbered
+    RETURNING seq
+)
+SELECT count(*) AS moved, max(seq) AS newest, (SELECT count(*) FROM moved) AS taken
+FROM written
+"""
+)
+
+
+def _move_in_sql(session: Session, from_receipt: int | None) -> int:
+    row = session.execute(_MOVE_SQL, {"floor": from_receipt or 0, "batch": _BATCH}).one()
+    if row.moved != row.taken:
+        # The head row is missing (its UPDATE matched nothing): numbering would fork.
+        raise HubError("the audit log head row is missing; run `hub db upgrade`")
+    if row.moved:
+        session.info[NEWEST_SEQ] = int(row.newest)
+    return int(row.moved)
+
+
+def _move(session: Session, from_receipt: int | None) -> int:
+    """Move up to _BATCH queued entries, oldest receipt first, into the log (SQLite)."""
     # ORDER BY + LIMIT keeps the planner on the primary key's index whatever its statistics
     # say about a table that is all churn.
     oldest = select(_QUEUE.c.receipt).order_by(_QUEUE.c.receipt).limit(_BATCH)
@@ -102,6 +153,7 @@ def _move(session: Session, first: int, from_receipt: int | None) -> int:
     ).all()
     if not queued:
         return 0
+    first = take_append_lock(session)
     # Receipt order is append order within a process; across processes, either order is
     # true, and the one chosen here is the one the signed log keeps.
     rows = []

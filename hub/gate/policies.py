@@ -144,9 +144,10 @@ class PolicyStore:
 
 
 def _last_recorded_bundle(session: Session) -> str | None:
-    # Sequencing first holds the log's lock to the end of this transaction: processes
+    # Sequencing, then holding the log's lock to the end of this transaction: processes
     # starting together record a changed bundle once, not once each.
     sequence(session)
+    take_append_lock(session)
     canonical = session.scalar(
         select(AuditRecord.canonical)
         .where(
