@@ -168,12 +168,18 @@ def record_breakdown(engine: Engine, batch: list[AuditEntry]) -> dict[str, float
             t1 = time.perf_counter()
             row = _values(utcnow(), entry)
             t2 = time.perf_counter()
-            session.execute(insert(_QUEUE).values(dict(zip(_COLUMNS, row, strict=True))))
+            receipt = session.execute(
+                insert(_QUEUE)
+                .values(dict(zip(_COLUMNS, row, strict=True)))
+                .returning(_QUEUE.c.receipt)
+            ).scalar_one()
             t3 = time.perf_counter()
             session.commit()
             t4 = time.perf_counter()
         with Session(engine) as session, session.begin():
-            sequence(session)
+            # From its own receipt, as the commit hook's leader does (a sweep from the queue's
+            # start walks every entry deleted since the last vacuum).
+            sequence(session, from_receipt=receipt)
         t5 = time.perf_counter()
         for name, value in (
             ("session_and_begin", t1 - t0),

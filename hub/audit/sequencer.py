@@ -226,8 +226,14 @@ def settle(factory: sessionmaker[Session], low: int, high: int, sweeps: Sweeps) 
             # Another process leads: wait for its commit together with every other waiter
             # (the shared form of its lock), then look again (READ COMMITTED: a new
             # snapshot per statement). It may have begun before these receipts committed;
-            # then end this transaction, releasing the shared lock, and try to lead.
-            session.execute(select(func.pg_advisory_xact_lock_shared(_LEADER)))
+            # then try to lead. The shared lock is let go as soon as it is granted: held
+            # longer, it would stop the next leader from taking the lock while waiters look,
+            # and they would go round and round instead of waiting.
+            session.execute(
+                select(
+                    func.pg_advisory_lock_shared(_LEADER), func.pg_advisory_unlock_shared(_LEADER)
+                )
+            )
             if not session.scalar(select(queued)):
                 return
 
