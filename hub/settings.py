@@ -54,6 +54,8 @@ class Settings:
     audit_signing_key: Path | None = None  # default: <instance>/keys/audit-signing.pem
     audit_checkpoint_every: int = 1000
     audit_checkpoint_seconds: int = 300
+    # Outbound events (docs/events.md): finished events are pruned once this old.
+    event_retention_days: int = 30
     # Field encryption (docs/keys.md). The KEK itself is never shown in a repr or log.
     key_encryption_key: bytes | None = field(default=None, repr=False)
     key_encryption_key_file: Path | None = None  # default: <instance>/keys/key-encryption.key
@@ -143,6 +145,7 @@ class Settings:
             visit_days_high=_read(env, "HUB_VISIT_DAYS_HIGH", _int_between(1, 730), 91),
             visit_days_medium=_read(env, "HUB_VISIT_DAYS_MEDIUM", _int_between(1, 730), 182),
             visit_days_low=_read(env, "HUB_VISIT_DAYS_LOW", _int_between(1, 730), 365),
+            event_retention_days=_read(env, "HUB_EVENT_RETENTION_DAYS", _int_between(1, 3650), 30),
             cosa_dbs_validity_days=_read(
                 env, "HUB_COSA_DBS_VALIDITY_DAYS", _int_between(30, 3650), 1095
             ),

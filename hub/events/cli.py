@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import click
 from sqlalchemy import Engine, func, select
@@ -65,9 +66,11 @@ def worker(
 ) -> None:
     from hub.db import make_sessionmaker
     from hub.events import delivery
+    from hub.events.pruning import retention_days
     from hub.events.worker import Delivering, is_postgres, run_inline, run_procrastinate
     from hub.gate.policies import PolicyStore
 
+    retention = retention_days()  # a bad HUB_EVENT_RETENTION_DAYS stops here, by name
     with _engine() as (settings, engine):
         sessions = make_sessionmaker(engine)
         delivering = Delivering(
@@ -75,6 +78,7 @@ def worker(
             policies=PolicyStore(settings.policy_path, sessions),
             max_attempts=max_attempts or delivery.MAX_ATTEMPTS,
             backoff=backoff or delivery.BACKOFF_SECONDS,
+            retention_days=retention,
         )
         if inline or not is_postgres(engine):
             attempted = run_inline(delivering, once=once)
@@ -195,3 +199,77 @@ def retry_command(delivery_id: str) -> None:
     with _engine() as (_, engine), make_sessionmaker(engine).begin() as session:
         retry_dead(session, wanted)
     click.echo(f"{wanted} is pending again; the worker will deliver it")
+
+
+def _whole(value: str, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise InvalidInput(name, f"must be a whole number from {low} to {high}; got {value!r}")
+    return number
+
+
+@events.command(
+    "emit-due-reviews",
+    help="Emit review.due for level 2/3 cases whose review has fallen due (R-06); "
+    "idempotent: one event per case and review date. For cron (docs/events.md).",
+)
+@click.option("--today", "today_text", default=None, help="As of this date (YYYY-MM-DD).")
+@click.option(
+    "--batch-size", "batch_text", default="500", show_default=True, help="Cases a transaction."
+)
+def emit_due_reviews_command(today_text: str | None, batch_text: str) -> None:
+    from hub.db import make_sessionmaker, utcnow
+    from hub.events.pruning import retention_days
+    from hub.events.reviews import emit_due_reviews
+
+    today = utcnow().date()
+    if today_text is not None:
+        try:
+            today = date.fromisoformat(today_text)
+        except ValueError:
+            raise InvalidInput(
+                "--today", f"must be a date as YYYY-MM-DD; got {today_text!r}"
+            ) from None
+    batch_size = _whole(batch_text, "--batch-size", 1, 10_000)
+    retention = retention_days()
+    with _engine() as (_, engine), make_sessionmaker(engine)() as session:
+        report = emit_due_reviews(
+            session, today, retention_days=retention, batch_size=batch_size, commit=session.commit
+        )
+        session.commit()
+    click.echo(json.dumps({"today": today.isoformat(), **report.as_dict()}, sort_keys=True))
+
+
+@events.command(
+    "prune",
+    help="Delete finished events (delivered, withheld or dead) and their deliveries once "
+    "older than the retention; never one still pending (docs/events.md).",
+)
+@click.option(
+    "--retention-days",
+    "retention_text",
+    default=None,
+    help="Keep this many days [default: HUB_EVENT_RETENTION_DAYS, else 30].",
+)
+@click.option(
+    "--batch-size", "batch_text", default="1000", show_default=True, help="Events a transaction."
+)
+def prune_command(retention_text: str | None, batch_text: str) -> None:
+    from datetime import timedelta
+
+    from hub.db import make_sessionmaker, utcnow
+    from hub.events.pruning import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, prune, retention_days
+
+    if retention_text is not None:
+        days = _whole(retention_text, "--retention-days", MIN_RETENTION_DAYS, MAX_RETENTION_DAYS)
+    else:
+        days = retention_days()
+    batch_size = _whole(batch_text, "--batch-size", 1, 10_000)
+    before = utcnow() - timedelta(days=days)
+    with _engine() as (_, engine), make_sessionmaker(engine)() as session:
+        report = prune(session, before=before, batch_size=batch_size, commit=session.commit)
+        session.commit()
+    click.echo(json.dumps({"before": before.isoformat(), **report.as_dict()}, sort_keys=True))

@@ -11,6 +11,13 @@ On SQLite there is no job queue to share between processes, so deliveries run in
 same attempt function, called in a loop by `hub worker` (or once by `hub worker --once`).
 procrastinate's in-memory connector is meant for tests of code that defers jobs, not for
 running a queue, and a queue that lost its jobs with its process would lose events.
+
+Two housekeeping jobs run beside the deliveries: `review.due` events for reviews that have
+fallen due (R-06, hub.events.reviews) and pruning of finished events past the retention
+(hub.events.pruning). On PostgreSQL they are procrastinate periodic tasks (procrastinate
+defers each tick once, however many workers run); inline, the loop runs them at start and
+every HOUSEKEEPING_SECONDS. `hub events emit-due-reviews` and `hub events prune` run the same
+functions from cron (`hub worker --once` does not run them).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,8 +45,13 @@ from hub.events.delivery import (
     fan_out,
 )
 from hub.events.models import EventDelivery, EventDeliveryStatus
+from hub.events.pruning import DEFAULT_RETENTION_DAYS, Pruned, prune
+from hub.events.reviews import DueReviews, emit_due_reviews
 from hub.gate import Gate
 from hub.gate.policies import PolicyStore
+
+if TYPE_CHECKING:
+    import procrastinate
 
 log = logging.getLogger("hub.events")
 
@@ -48,6 +60,11 @@ PROCRASTINATE_SCHEMA = "procrastinate"  # created by migration 0014
 # A PENDING delivery this long past its time has lost its job (the worker died between
 # fan-out and deferral): the relay defers it again.
 ORPHAN_GRACE = timedelta(seconds=60)
+# The housekeeping schedule: review.due every quarter hour (a review falls due on a date, so
+# it is told within 15 minutes of midnight UTC), pruning once an hour.
+REVIEWS_CRON = "*/15 * * * *"
+PRUNE_CRON = "41 * * * *"
+HOUSEKEEPING_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,7 @@ class Delivering:
     policies: PolicyStore
     max_attempts: int = MAX_ATTEMPTS
     backoff: float = BACKOFF_SECONDS
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     def attempt(self, delivery_id: uuid.UUID) -> Settled | None:
         with self.sessions() as session:
@@ -82,6 +100,38 @@ class Delivering:
                 ).all()
             return found
 
+    def emit_due_reviews(self) -> DueReviews:
+        """`review.due` for the reviews due today (R-06); committed batch by batch."""
+        with self.sessions() as session:
+            report = emit_due_reviews(
+                session,
+                utcnow().date(),
+                retention_days=self.retention_days,
+                commit=session.commit,
+            )
+            session.commit()
+            return report
+
+    def prune(self) -> Pruned:
+        """Finished events older than the retention, and their deliveries; batch by batch."""
+        with self.sessions() as session:
+            report = prune(
+                session,
+                before=utcnow() - timedelta(days=self.retention_days),
+                commit=session.commit,
+            )
+            session.commit()
+            return report
+
+    def housekeeping(self) -> None:
+        due = self.emit_due_reviews()
+        pruned = self.prune()
+        log.info(
+            "housekeeping: %d review.due events emitted, %d events pruned",
+            due.emitted,
+            pruned.events,
+        )
+
 
 # -- inline (SQLite, and `--inline` anywhere) ------------------------------------------------
 
@@ -92,10 +142,22 @@ def run_inline(
     once: bool,
     poll: float = 1.0,
     stop: Callable[[], bool] = lambda: False,
+    housekeeping_every: float | None = HOUSEKEEPING_SECONDS,
 ) -> int:
-    """Deliver what is due, in this process; with `once`, what is due now, then return."""
+    """Deliver what is due, in this process; with `once`, what is due now, then return.
+
+    Without `once`, the housekeeping jobs run first and then every `housekeeping_every`
+    seconds (None: never; cron runs `hub events emit-due-reviews` and `hub events prune`)."""
     attempted = 0
+    housekept = float("-inf")
     while True:
+        housekeeping = not once and housekeeping_every is not None
+        if housekeeping and time.monotonic() - housekept >= (housekeeping_every or 0):
+            try:
+                delivering.housekeeping()
+            except Exception:  # a database blip: the next round tries again
+                log.exception("event housekeeping failed")
+            housekept = time.monotonic()
         delivering.relay(orphans=None)
         with delivering.sessions() as session:
             ids = due(session)
@@ -119,8 +181,11 @@ class DeliveryFailed(Exception):
         self.retry_in = retry_in
 
 
-def make_app(database_url: str, delivering: Delivering) -> tuple[Any, Any]:
-    """A procrastinate App on the hub's database, with the delivery task registered."""
+def make_app(
+    database_url: str, delivering: Delivering, *, periodic: bool = True
+) -> tuple[Any, Any]:
+    """A procrastinate App on the hub's database, with the delivery and housekeeping tasks
+    registered and, with `periodic`, the housekeeping ticks scheduled."""
     import procrastinate
     from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
@@ -145,7 +210,29 @@ def make_app(database_url: str, delivering: Delivering) -> tuple[Any, Any]:
         if settled is not None and settled.retry_in is not None:
             raise DeliveryFailed(settled.retry_in)
 
+    # The housekeeping tasks are always known, so that any worker can run a job another
+    # worker's tick deferred; only a long-running worker schedules the ticks.
+    _housekeeping_tasks(app, delivering, periodic=periodic)
     return app, deliver
+
+
+def _housekeeping_tasks(app: procrastinate.App, delivering: Delivering, *, periodic: bool) -> None:
+    # procrastinate defers each tick once across all workers (procrastinate_periodic_defers),
+    # and the queueing lock keeps a slow run from queuing behind itself. A failed run is not
+    # retried: the next tick does the same work.
+    @app.task(name="hub.events.emit_due_reviews", queue=QUEUE, queueing_lock="hub.events.reviews")
+    def reviews_due(timestamp: int) -> None:
+        report = delivering.emit_due_reviews()
+        log.info("review.due: %d due, %d emitted", report.due, report.emitted)
+
+    @app.task(name="hub.events.prune", queue=QUEUE, queueing_lock="hub.events.prune")
+    def prune_outbox(timestamp: int) -> None:
+        report = delivering.prune()
+        log.info("outbox pruned: %d events, %d deliveries", report.events, report.deliveries)
+
+    if periodic:
+        app.periodic(cron=REVIEWS_CRON)(reviews_due)
+        app.periodic(cron=PRUNE_CRON)(prune_outbox)
 
 
 async def _defer(deliver: Any, ids: list[uuid.UUID]) -> None:
@@ -166,7 +253,8 @@ async def run_procrastinate(
     concurrency: int = 4,
     poll: float = 1.0,
 ) -> None:
-    app, deliver = make_app(database_url, delivering)
+    # `--once` delivers what is due and stops: no housekeeping ticks (cron runs those).
+    app, deliver = make_app(database_url, delivering, periodic=not once)
     async with app.open_async():
         # At start, everything due: a job still waiting is not queued twice (queueing lock).
         await _defer(deliver, await asyncio.to_thread(delivering.relay, orphans=timedelta(0)))

@@ -8,7 +8,11 @@ import json
 import re
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from hub.db import make_engine
 from hub.events.signing import verify
+from hub.models import MappaCase
 from tests.events.receiver import Receiver
 from tests.integration.test_cli import _env, _run
 
@@ -80,3 +84,60 @@ def test_subscribe_fail_list_retry_and_deliver(scratch_database_url: str, tmp_pa
         assert json.loads(listed.stdout)["delivered"] == len(dead)
     finally:
         receiver.stop()
+
+
+def test_r06_emit_due_reviews_twice_from_cron_emits_once_then_prune(
+    scratch_database_url: str, tmp_path: Path
+) -> None:
+    env = _env(scratch_database_url, tmp_path)
+    for args in (["db", "upgrade"], ["demo", "load", "--count", "20"]):
+        result = _run(args, env)
+        assert result.returncode == 0, result.stderr
+    engine = make_engine(scratch_database_url)
+    try:
+        with engine.connect() as connection:
+            latest = connection.scalar(
+                select(func.max(MappaCase.next_review_due)).where(
+                    MappaCase.current_level.in_((2, 3)), MappaCase.status == "ACTIVE"
+                )
+            )
+    finally:
+        engine.dispose()
+    assert latest is not None  # the demo has level 2/3 cases, each with a review date
+    today = ["events", "emit-due-reviews", "--today", latest.isoformat()]
+    first = _run(today, env)
+    assert first.returncode == 0, first.stderr
+    once = json.loads(first.stdout)
+    assert once["emitted"] == once["due"] >= 1
+    second = _run([*today, "--batch-size", "2"], env)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout) == {**once, "emitted": 0}  # idempotent
+
+    pruned = _run(["events", "prune", "--retention-days", "1", "--batch-size", "50"], env)
+    assert pruned.returncode == 0, pruned.stderr
+    # Nothing is finished yet (no worker ran): nothing goes.
+    assert json.loads(pruned.stdout) | {"before": None} == {
+        "before": None,
+        "events": 0,
+        "deliveries": 0,
+        "batches": 0,
+    }
+
+
+def test_bad_options_of_the_housekeeping_commands_name_the_option(tmp_path: Path) -> None:
+    env = _env("sqlite:///x.db", tmp_path)
+    cases = [
+        (["events", "prune", "--retention-days", "ten"], "--retention-days"),
+        (["events", "prune", "--retention-days", "0"], "--retention-days"),
+        (["events", "prune", "--batch-size", "-5"], "--batch-size"),
+        (["events", "emit-due-reviews", "--today", "2026-13-01"], "--today"),
+        (["events", "emit-due-reviews", "--batch-size", "lots"], "--batch-size"),
+    ]
+    for args, option in cases:
+        result = _run(args, env)
+        assert result.returncode == 1, args
+        assert result.stderr.startswith(f"hub: error: {option}: "), result.stderr
+        assert "Traceback" not in result.stderr
+    bad_setting = _run(["events", "prune"], {**env, "HUB_EVENT_RETENTION_DAYS": "forever"})
+    assert bad_setting.returncode == 1
+    assert bad_setting.stderr.startswith("hub: error: setting HUB_EVENT_RETENTION_DAYS ")
