@@ -82,8 +82,9 @@ def import_file(
 
     `batched` writes each chunk with `ingest_many`; a chunk it cannot write (a constraint
     violation, a concurrent writer) is rolled back and redone record by record, as every
-    chunk is when `batched` is off. Either way each record's outcome is the one `ingest`
-    gives, and counts only once its chunk has committed.
+    chunk is when `batched` is off (then new people too go through the services). Either way
+    each record's outcome is the one `ingest` gives, and counts only once its chunk has
+    committed.
     """
     summary = Summary()
     with sessions() as session:
@@ -93,7 +94,7 @@ def import_file(
         for chunk in _chunks(records, batch_size):
             outcomes = _batched(sessions, actor, connector, chunk) if batched else None
             if outcomes is None:
-                outcomes = _one_by_one(sessions, actor, connector, chunk)
+                outcomes = _one_by_one(sessions, actor, connector, chunk, newcomers=batched)
             _count(summary, chunk, outcomes)
     return summary
 
@@ -120,9 +121,16 @@ def _batched(
 
 
 def _one_by_one(
-    sessions: sessionmaker[Session], actor: Actor, connector: Connector, chunk: list[RawRecord]
+    sessions: sessionmaker[Session],
+    actor: Actor,
+    connector: Connector,
+    chunk: list[RawRecord],
+    *,
+    newcomers: bool,
 ) -> list[Outcome]:
-    # Each record has its own SAVEPOINT inside `ingest`; the chunk commits once.
+    # Each record has its own SAVEPOINT inside `ingest`; the chunk commits once. Unbatched
+    # (`--one-at-a-time`), new people go through the services too: the reference path the
+    # batch writer is held equal to (tests/connectors/test_bulk_batch.py).
     with sessions() as session, session.begin():
         return [
             ingest(
@@ -132,6 +140,7 @@ def _one_by_one(
                 raw.payload,
                 position=raw.position,
                 cut_problem=raw.problem,
+                newcomers=newcomers,
             )
             for raw in chunk
         ]

@@ -70,6 +70,7 @@ class Newcomer:
     nationality: str | None
     identifiers: list[tuple[IdentifierScheme, str]]
     addresses: list[CheckedAddress]
+    idempotency_key: str | None = None  # a pushed message's (a bulk file's records have none)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def check_newcomer(
     raw: bytes,
     message_type: str,
     identifiers: list[tuple[IdentifierScheme, str]],
+    idempotency_key: str | None = None,
 ) -> Newcomer:
     """The checks `register_person` and the address writer make, in Python, without writing.
 
@@ -112,11 +114,17 @@ def check_newcomer(
         nationality=optional_text(record.nationality, "nationality", max_length=100),
         identifiers=parsed,
         addresses=[check_address(a, i) for i, a in enumerate(record.addresses)],
+        idempotency_key=idempotency_key,
     )
 
 
 def write_newcomers(
-    session: Session, actor: Actor, connector: str, newcomers: Sequence[Newcomer]
+    session: Session,
+    actor: Actor,
+    connector: str,
+    newcomers: Sequence[Newcomer],
+    *,
+    copying: bool | None = None,
 ) -> list[Written]:
     """Register each newcomer as an active person with its receipt and COLLECT entries.
 
@@ -128,7 +136,8 @@ def write_newcomers(
         return []
     rows = _Rows(actor, connector, current(), utcnow())
     written = [rows.add(n) for n in newcomers]
-    copying = session.get_bind().dialect.name == "postgresql"
+    if copying is None:  # COPY pays off for a chunk, not for the one row of a push
+        copying = session.get_bind().dialect.name == "postgresql"
     for model, values in (
         (Person, rows.persons),
         (PersonName, rows.names),
@@ -232,7 +241,7 @@ class _Rows:
                 "connector": self.connector,
                 "message_type": n.message_type,
                 "source_reference": n.source_reference,
-                "idempotency_key": None,
+                "idempotency_key": n.idempotency_key,
                 "digest": hashlib.sha256(n.raw).digest(),
                 "records": " ".join(records),
                 "subject_person_id": person_id,

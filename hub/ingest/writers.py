@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from connectors.records import (
     AddressRecord,
@@ -25,11 +26,11 @@ from connectors.records import (
     Record,
 )
 from hub.actor import Actor
+from hub.audit import AuditEntry, record_many
 from hub.ingest.matching import Unmappable, find_subject, match_or_register, open_case_of
 from hub.models import Address, NotificationRequirement, Person
 from hub.services import assessments, cases, items, notifications, orders
 from hub.services.checks import optional_text, parse_enum, required_text
-from hub.services.recording import audit_write
 from hub.vocabulary import AddressType, AuditOperation, NotificationRegime
 
 
@@ -111,10 +112,32 @@ def _person(session: Session, actor: Actor, record: PersonRecord) -> tuple[Perso
     held = set()
     if how == "MATCHED" and record.addresses:  # a new person has none to compare with
         held = {(a.type, a.line1, a.town, a.postcode, a.valid_from) for a in person.addresses}
+    elif how != "MATCHED":
+        # Known to be empty: appending to it must not load it (one SELECT a message).
+        set_committed_value(person, "addresses", [])
+    fresh = []
     for i, address in enumerate(record.addresses):
         key = (AddressType(address.type), address.line1, address.town, address.postcode)
         if (*key, address.valid_from) not in held:
-            written.append(f"address:{_address(session, actor, person, address, i).id}")
+            fresh.append(_address(person, check_address(address, i), actor))
+    if fresh:
+        # One flush and one audit append for all of the message's addresses.
+        session.flush()
+        record_many(
+            session,
+            [
+                AuditEntry(
+                    operation=AuditOperation.COLLECT,
+                    actor=actor,
+                    record_type="address",
+                    record_ids=(str(a.id),),
+                    subject_person_id=person.id,
+                    fields_written=ADDRESS_FIELDS,
+                )
+                for a in fresh
+            ],
+        )
+        written += [f"address:{a.id}" for a in fresh]
     return person, written
 
 
@@ -150,10 +173,7 @@ def check_address(record: AddressRecord, index: int) -> CheckedAddress:
     )
 
 
-def _address(
-    session: Session, actor: Actor, person: Person, record: AddressRecord, index: int
-) -> Address:
-    checked = check_address(record, index)
+def _address(person: Person, checked: CheckedAddress, actor: Actor) -> Address:
     address = Address(
         person_id=person.id,
         type=checked.type,
@@ -166,16 +186,6 @@ def _address(
     address.town = checked.town
     address.postcode = checked.postcode
     person.addresses.append(address)
-    session.flush()
-    audit_write(
-        session,
-        actor,
-        AuditOperation.COLLECT,
-        "address",
-        address.id,
-        person_id=person.id,
-        fields=ADDRESS_FIELDS,
-    )
     return address
 
 

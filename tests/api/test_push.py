@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -348,3 +348,31 @@ def test_kill_9_during_1000_pushes_loses_and_duplicates_nothing(
         and d["record_ids"][0] in {str(r) for r in stored.values()}
     ]  # fmt: skip
     assert len(receipt_entries) == CRASH_MESSAGES
+
+
+def test_a_new_persons_nominal_takes_a_handful_of_statements(
+    session: Session, client: FlaskClient, token_for: TokenFor
+) -> None:
+    """A nominal naming nobody is written as `hub import` writes newcomers: one look-up for
+    the key and the reference, one for the identifiers, one INSERT a table (the person, names,
+    identifiers, address, receipt) in a SAVEPOINT; it took 22 statements a push before.
+    The audit append is counted apart: its statements are the audit log's own business."""
+    token = token_for("DEMO-POL", scopes="ingest:write")
+    warm = _push(client, token, nominal("NOM-W1", pnc="2001/0000091W"), key="k-w1")
+    assert warm.status_code == 202  # the agency types and the token's client, now in memory
+    ours: list[str] = []
+    audit: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        (audit if re.search(r"\baudit_\w+", statement) else ours).append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        response = _push(client, token, nominal("NOM-W2", pnc="2001/0000092W"), key="k-w2")
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert response.status_code == 202, response.json
+    writes = [s for s in ours if s.lstrip().upper().startswith("INSERT")]
+    assert len(writes) == 5, writes  # person, names, identifiers, address, receipt
+    assert len(ours) <= 11, ours
+    assert audit  # the three COLLECT entries; how the log appends them is hub.audit's

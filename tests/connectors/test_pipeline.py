@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.demo.agencies import DemoOrganisation
 from hub.ingest.dead_letters import listing, replay
+from hub.ingest.models import IngestReceipt
 from hub.ingest.pipeline import ingest
 from hub.models import DuplicateReview, InformationItem, Person
 from hub.vocabulary import PersonStatus
@@ -141,3 +142,83 @@ def test_r13_secret_intelligence_is_refused(
     assert outcome.status == "REJECTED"
     assert outcome.problems[0].field == "classification"
     assert "R-13" in outcome.problems[0].problem
+
+
+def _stored(session: Session, receipt_id: object) -> dict[str, object]:
+    """What a nominal's acceptance stored, without its ids, times and identifying values."""
+    receipt = session.get_one(IngestReceipt, receipt_id)
+    person = session.get_one(Person, receipt.subject_person_id)
+    entries = [
+        {k: v for k, v in d.items() if k not in ("seq", "time", "record_ids", "subject_person")}
+        for d in audit_documents(session, operation="COLLECT")
+        if any(r in receipt.records + str(receipt.id) for r in d["record_ids"])
+    ]
+    return {
+        "receipt": (
+            receipt.connector,
+            receipt.message_type,
+            receipt.idempotency_key is not None,
+            [r.split(":")[0] for r in receipt.records.split()],
+        ),
+        "person": (
+            person.status,
+            person.date_of_birth,
+            person.sex,
+            person.nationality,
+            person.owning_agency_id,
+            person.classification,
+            person.created_by,
+            person.version,
+        ),
+        "names": sorted(
+            (n.type, n.given, n.family, n.given_key, n.family_key) for n in person.names
+        ),
+        "identifiers": sorted(
+            (i.scheme, i.claims, i.source_agency_id, i.value_digest is None)
+            for i in person.identifiers
+        ),
+        "addresses": sorted(
+            (a.type, a.line1, a.line2, a.town, a.postcode, a.valid_from, a.owning_agency_id)
+            for a in person.addresses
+        ),
+        "audit": entries,
+    }
+
+
+def test_r56_a_new_person_pushed_is_stored_as_the_services_would_store_it(
+    session: Session, org: DemoOrganisation, police: Actor
+) -> None:
+    """A nominal naming nobody is written by the newcomer writer (a handful of statements);
+    what it stores is what the one-record path through the services stores."""
+    fast = ingest(
+        session,
+        police,
+        police_connector,
+        msg.encode(msg.nominal("NOM-FAST", pnc="2010/0000001F")),
+        idempotency_key="k-fast",
+    )
+    slow = ingest(
+        session,
+        police,
+        police_connector,
+        msg.encode(msg.nominal("NOM-SLOW", pnc="2010/0000002S")),
+        idempotency_key="k-slow",
+        newcomers=False,
+    )
+    assert (fast.status, slow.status) == ("ACCEPTED", "ACCEPTED")
+    assert not fast.held_for_review
+    assert [r.split(":")[0] for r in fast.records] == ["person", "address"]
+    stored = _stored(session, fast.receipt_id)
+    assert stored == _stored(session, slow.receipt_id)
+    assert stored["receipt"] == ("police", "nominal", True, ["person", "address"])
+    assert len(stored["audit"]) == 3  # type: ignore[arg-type]  # person, address, receipt
+    assert session.get_one(IngestReceipt, fast.receipt_id).idempotency_key == "k-fast"
+    # And the newcomer's receipt keeps its key: the same key again is a duplicate.
+    again = ingest(
+        session,
+        police,
+        police_connector,
+        msg.encode(msg.nominal("NOM-FAST", pnc="2010/0000001F")),
+        idempotency_key="k-fast",
+    )
+    assert (again.status, again.receipt_id) == ("DUPLICATE", fast.receipt_id)
