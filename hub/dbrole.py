@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 from hub.errors import InvalidInput
 
@@ -32,6 +32,8 @@ AUDIT_PRIVILEGES = {
     "encryption_key": "SELECT",
 }
 CASE_RECORD_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
+JOB_QUEUE_SCHEMA = "procrastinate"
+JOB_QUEUE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -56,4 +58,21 @@ def grant_app_role(engine: Engine, role: str) -> dict[str, str]:
             connection.exec_driver_sql(f'GRANT {privileges} ON "{table}" TO "{role}"')
             granted[table] = privileges
         connection.exec_driver_sql(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+        granted.update(_grant_job_queue(connection, role))
     return granted
+
+
+def _grant_job_queue(connection: Connection, role: str) -> dict[str, str]:
+    """The outbound-event worker's job queue: procrastinate's tables and functions, in their
+    own schema (migration 0014). The worker and the web app (which defers jobs) use them."""
+    tables = inspect(connection).get_table_names(schema=JOB_QUEUE_SCHEMA)
+    if not tables:
+        return {}
+    schema = f'"{JOB_QUEUE_SCHEMA}"'
+    connection.exec_driver_sql(f'GRANT USAGE ON SCHEMA {schema} TO "{role}"')
+    connection.exec_driver_sql(
+        f'GRANT {JOB_QUEUE_PRIVILEGES} ON ALL TABLES IN SCHEMA {schema} TO "{role}"'
+    )
+    connection.exec_driver_sql(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO "{role}"')
+    connection.exec_driver_sql(f'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO "{role}"')
+    return {f"{JOB_QUEUE_SCHEMA}.{table}": JOB_QUEUE_PRIVILEGES for table in sorted(tables)}

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
+from hub.audit.sequencer import sequence
 from hub.dbrole import grant_app_role
 from hub.demo.agencies import create_organisation
 from hub.errors import InvalidInput
@@ -39,7 +40,11 @@ def test_the_app_role_writes_the_record_and_appends_to_the_log(
         with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
             org = create_organisation(session, "App Role Area")
             new_case(session, org)  # a business write and its COLLECT entries
+            assert sequence(session) > 0  # the queued entries into the log, as the app role
             session.flush()
+        # The outbound-event worker's job queue (procrastinate's schema, migration 0014).
+        assert granted["procrastinate.procrastinate_jobs"] == "SELECT, INSERT, UPDATE, DELETE"
+        connection.execute(text("SELECT count(*) FROM procrastinate.procrastinate_jobs"))
         for statement in (
             "UPDATE audit_entry SET operation = 'CONSULT' WHERE seq = 0",
             "DELETE FROM audit_entry WHERE seq = 0",
