@@ -44,11 +44,6 @@ def write_checkpoint(
     """Sign the log as it stands; None when nothing was appended since the last checkpoint."""
     sequence(session)  # a checkpoint signs every entry appended so far...
     take_append_lock(session)  # ...and nothing sequenced after it, until this commits
-    if session.get_bind().dialect.name == "postgresql":
-        # A signed head is handed to outsiders: its commit must be durable before anyone can
-        # read it, even inside a sequencing transaction that commits asynchronously
-        # (hub.audit.sequencer.settle). The flush covers every sequencing before it.
-        session.execute(select(func.set_config("synchronous_commit", "on", True)))
     last = latest_checkpoint(session)
     size = last.tree_size if last else 0
     edge = frontier.unpack(last.frontier, size) if last else []

@@ -212,18 +212,8 @@ def settle(factory: sessionmaker[Session], low: int, high: int, sweeps: Sweeps) 
     queued = exists().where(_QUEUE.c.receipt.between(low, high))
     while True:
         with factory.begin() as session:
-            # Sequencing commits asynchronously (synchronous_commit off for this transaction
-            # only): the entries are durable already, in the queue, and the move is atomic.
-            # A crash that loses it loses the DELETE with the INSERT and the head's move, so
-            # the entries are queued again and sequenced anew: nothing lost, no gap. What
-            # must not be lost once seen outside, a checkpoint, commits synchronously
-            # (write_checkpoint), and flushing its commit flushes every earlier sequencing.
-            leading, waiting, _ = session.execute(
-                select(
-                    func.pg_try_advisory_xact_lock(_LEADER),
-                    queued,
-                    func.set_config("synchronous_commit", "off", True),
-                )
+            leading, waiting = session.execute(
+                select(func.pg_try_advisory_xact_lock(_LEADER), queued)
             ).one()
             if not waiting:
                 return

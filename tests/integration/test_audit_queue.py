@@ -14,14 +14,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from hub import migrations
 from hub.actor import Actor
 from hub.audit import AuditEntry, record
-from hub.audit.checkpoint import generate_signing_key
-from hub.audit.checkpoints import write_checkpoint
 from hub.audit.entry import canonical_bytes, join_canonical, split_canonical
 from hub.db import make_engine, make_sessionmaker, utcnow
 from hub.models import AuditQueued, AuditRecord
@@ -199,27 +197,3 @@ def test_appends_in_savepoints_are_sequenced_when_the_outer_transaction_commits(
 def _append_then_fail(session: Session, receipts: list[int]) -> None:
     receipts.append(record(session, _entry("dropped")))
     raise ValueError("bad record")
-
-
-def test_sequencing_commits_asynchronously_and_a_checkpoint_durably(log_engine: Engine) -> None:
-    if log_engine.dialect.name != "postgresql":
-        pytest.skip("synchronous_commit is PostgreSQL's; SQLite sequences inside the append")
-    # The append commits durably; the sequencing after it need not (a lost sequencing
-    # leaves its entries queued); a signed checkpoint must, whatever transaction signs it.
-    sessions = make_sessionmaker(log_engine)
-    seen: list[str] = []
-
-    def setting(session: Session) -> None:
-        seen.append(str(session.scalar(text("SHOW synchronous_commit"))))
-
-    event.listen(sessions, "before_commit", setting)
-    with sessions.begin() as session:
-        record(session, _entry("durable"))
-    assert seen == ["on", "off"]  # the appender's transaction, then the sequencing's
-
-    with Session(log_engine) as session, session.begin():
-        session.execute(text("SET LOCAL synchronous_commit = off"))
-        record(session, _entry("signed"))
-        assert write_checkpoint(session, generate_signing_key(), "queue-test") is not None
-        assert session.scalar(text("SHOW synchronous_commit")) == "on"
-    log_engine.dispose()
