@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, cast
+from typing import cast
 
 from sqlalchemy import Connection, Table, delete, event, exists, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,9 +35,6 @@ from hub.audit.log import QUEUED
 from hub.audit.merkle import leaf_hash
 from hub.errors import HubError
 from hub.models.audit import AuditQueued, AuditRecord
-
-if TYPE_CHECKING:
-    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +51,6 @@ _LOG_COLUMNS = (
     "actor_agency_id",
     "receipt",
 )
-_COPY_FROM = 200  # as in hub.audit.log: below this one INSERT is cheaper than a COPY
 _BATCH = 10_000  # entries per statement, so a long queue never loads all at once
 # The advisory lock key of sequencing leadership: any constant unique to it in the database.
 _LEADER = 0x6875622D61756469  # "hub-audi"
@@ -172,10 +168,7 @@ def _move(session: Session, from_receipt: int | None) -> int:
                 int(row.receipt),
             )
         )
-    if len(rows) >= _COPY_FROM and session.get_bind().dialect.name == "postgresql":
-        _copy(session, rows)
-    else:
-        session.execute(insert(_LOG), [dict(zip(_LOG_COLUMNS, r, strict=True)) for r in rows])
+    session.execute(insert(_LOG), [dict(zip(_LOG_COLUMNS, r, strict=True)) for r in rows])
     if take_seqs(session, len(rows)) != first:
         raise HubError("the audit log head moved while its lock was held")
     return len(rows)
@@ -281,11 +274,3 @@ def install(factory: sessionmaker[Session]) -> None:
     else:
         event.listen(factory, "after_commit", _after_commit)
     event.listen(factory, "after_transaction_end", _after_transaction_end)
-
-
-def _copy(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    connection = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
-    statement = f"COPY audit_entry ({', '.join(_LOG_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
