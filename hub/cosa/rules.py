@@ -41,3 +41,13 @@ def add_working_days(moment: datetime, days: int) -> datetime:
         if current.weekday() < 5:
             left -= 1
     return current
+
+
+def rules_of(extensions: dict[str, object], settings: Settings) -> CosaRules:
+    """The app's COSA rules, built once from its settings and shared by the portal and the
+    workspace's circle pages (`app.extensions`)."""
+    found = extensions.get("hub.cosa.rules")
+    if not isinstance(found, CosaRules):
+        found = CosaRules.from_settings(settings)
+        extensions["hub.cosa.rules"] = found
+    return found

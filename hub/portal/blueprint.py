@@ -22,7 +22,7 @@ from hub.accounts.service import Attempt
 from hub.actor import Actor
 from hub.app import db_session
 from hub.cosa.profile import PURPOSE
-from hub.cosa.rules import CosaRules
+from hub.cosa.rules import CosaRules, rules_of
 from hub.models import User
 from hub.portal import realm, signin
 
@@ -127,12 +127,7 @@ def policy() -> AccountPolicy:
 
 
 def rules() -> CosaRules:
-    found = current_app.extensions.get("hub.cosa.rules")
-    if found is None:
-        found = CosaRules.from_settings(current_app.config["HUB_SETTINGS"])
-        current_app.extensions["hub.cosa.rules"] = found
-    assert isinstance(found, CosaRules)
-    return found
+    return rules_of(current_app.extensions, current_app.config["HUB_SETTINGS"])
 
 
 def now() -> datetime:

@@ -35,7 +35,7 @@ from hub.audit import AuditEntry, record, record_many
 from hub.cosa import circles, profile
 from hub.cosa.models import Circle, CircleOuterMember
 from hub.cosa.notices import outer_circle
-from hub.cosa.rules import CosaRules
+from hub.cosa.rules import CosaRules, rules_of
 from hub.cosa.vocabulary import CircleStatus, CircleType
 from hub.errors import InvalidInput, NotFound, RuleViolation
 from hub.gate import Reader
@@ -387,38 +387,24 @@ def _consulted(
     *,
     state: bool = True,
 ) -> None:
-    entries = []
-    if state:
-        entries.append(
-            AuditEntry(
-                operation=AuditOperation.CONSULT,
-                actor=actor,
-                record_type="circle",
-                record_ids=(str(found.id),),
-                subject_person_id=found.person_id,
-                case_id=found.case_id,
-                fields_returned=STATE_FIELDS,
-            )
-        )
+    shown: list[tuple[str, tuple[str, ...]]] = [("circle", STATE_FIELDS)] if state else []
     if profile_fields:
-        entries.append(
-            AuditEntry(
-                operation=AuditOperation.CONSULT,
-                actor=actor,
-                record_type="circle_profile",
-                record_ids=(str(found.id),),
-                subject_person_id=found.person_id,
-                case_id=found.case_id,
-                fields_returned=profile_fields,
-            )
+        shown.append(("circle_profile", profile_fields))
+    entries = [
+        AuditEntry(
+            operation=AuditOperation.CONSULT,
+            actor=actor,
+            record_type=record_type,
+            record_ids=(str(found.id),),
+            subject_person_id=found.person_id,
+            case_id=found.case_id,
+            fields_returned=fields,
         )
+        for record_type, fields in shown
+    ]
     if entries:
         record_many(session, entries)
 
 
 def _rules() -> CosaRules:
-    found = current_app.extensions.get("hub.cosa.rules")  # shared with the portal
-    if not isinstance(found, CosaRules):
-        found = CosaRules.from_settings(current_app.config["HUB_SETTINGS"])
-        current_app.extensions["hub.cosa.rules"] = found
-    return found
+    return rules_of(current_app.extensions, current_app.config["HUB_SETTINGS"])
