@@ -87,6 +87,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     connect_args.setdefault(
         "options", "-c timezone=UTC -c jit=off -c max_parallel_workers_per_gather=0"
     )
+    # A gunicorn thread can hold two connections at once (its request's and a check the
+    # request makes in a transaction of its own), and the audit sequencer holds one: with
+    # SQLAlchemy's default of 5 kept, connections beyond them were closed on return and
+    # reopened on the next request, a new server process each time (bench/api.py: +25%).
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
 
 
