@@ -94,8 +94,8 @@ def checkpoint() -> None:
 def sequence_command() -> None:
     from hub.audit.sequencer import sequence
 
-    # Appends are sequenced as they commit; entries stay queued only if a process stopped
-    # between its commit and sequencing. Any later append takes them too; this is for
+    # Appends are sequenced moments after they commit; entries stay queued only if a process
+    # stopped between its commit and sequencing. Any later append takes them too; this is for
     # operators who want them in the log now (before `verify` or `export`, say).
     with _session(write=True) as session:
         moved = sequence(session)

@@ -2,7 +2,7 @@
 
 `record` never commits: the business change and its entry commit together or not at all.
 An append goes to the queue (`audit_queue`) and takes no lock, so concurrent writers never
-wait for one another. Right after the appending transaction commits, the sequencer
+wait for one another. Once the appending transaction has committed, the sequencer
 (`hub.audit.sequencer`) gives its entries their places in the log, gapless and in one order,
 under the head's lock, together with whatever else was queued meanwhile. What an append
 returns is its receipt: the queue number the sequenced entry keeps (`audit_entry.receipt`).

@@ -7,25 +7,30 @@ lock over a batch instead of over every appender's transaction is what lets appe
 the lock is held once per batch, and its commit covers the whole batch.
 
 When it runs (`install`, on every session factory the hub makes):
-* PostgreSQL: right after a transaction that appended commits, in a transaction of its own.
-  One process at a time leads (a transaction-scoped advisory lock); the others wait for the
-  leader to commit, all at once (the shared form of the same lock), and then look whether
-  their entries were taken. So an appender's entries are in the log by the time its commit
-  call returns, and under load one sequencing, and one log commit, covers many appends.
+* PostgreSQL: after a transaction that appended commits, by a thread of the appending
+  process (`Background`), in a transaction of its own. The appender does not wait for it:
+  its entries are durable in the queue from its commit on. One process at a time sequences
+  (a transaction-scoped advisory lock that every sequencing takes first), and under load
+  one sequencing, and one log commit, covers the appends of many requests.
 * SQLite: every transaction already holds the database's only write lock, so the queued
   rows are sequenced in the appending transaction itself, just before it commits.
 A process that dies between its commit and sequencing leaves its entries queued, not lost:
 a sweep takes them (`Sweeps`: a process's first sequencing, then one every 30 s), as do
-checkpoints, who-accessed reports and `hub audit sequence`.
+checkpoints, who-accessed reports and `hub audit sequence`; a process that exits normally
+sequences them itself.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import threading
 import time
+import weakref
 from typing import cast
 
-from sqlalchemy import Connection, Table, delete, event, exists, func, insert, select, text
+from sqlalchemy import Engine, Table, delete, event, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
@@ -59,15 +64,20 @@ _LEADER = 0x6875622D61756469  # "hub-audi"
 def sequence(session: Session, *, from_receipt: int | None = None) -> int:
     """Sequence every queued entry this transaction can see; return how many.
 
-    `from_receipt` leaves out receipts below it: the commit hook knows its own lowest one,
-    and starting there keeps each sequencing to the young end of the queue's index instead
-    of walking the entries deleted since the table was last vacuumed.
+    `from_receipt` leaves out receipts below it: the background thread knows the lowest
+    receipt committed since its last run, and starting there keeps each sequencing to the
+    young end of the queue's index instead of walking the entries deleted since the table
+    was last vacuumed.
 
     Runs in the caller's transaction. Once it has moved entries it holds the head's lock
     until the transaction ends; a caller that needs the lock either way (a checkpoint, which
     must sign exactly the log it sees) takes it with `take_append_lock` afterwards.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Leadership first: two sequencings at once would lock queue rows in whatever order
+        # their plans scan them, and could deadlock on each other.
+        session.execute(select(func.pg_advisory_xact_lock(_LEADER)))
     done = 0
     while True:
         moved = _move_in_sql(session, from_receipt) if postgres else _move(session, from_receipt)
@@ -200,47 +210,119 @@ class Sweeps:
         self.last = time.monotonic()
 
 
-def settle(factory: sessionmaker[Session], low: int, high: int, sweeps: Sweeps) -> None:
-    """Return once the committed receipts `low`..`high` are in the log (PostgreSQL)."""
-    queued = exists().where(_QUEUE.c.receipt.between(low, high))
-    while True:
-        with factory.begin() as session:
-            leading, waiting = session.execute(
-                select(func.pg_try_advisory_xact_lock(_LEADER), queued)
-            ).one()
-            if not waiting:
-                return
-            if leading:
-                sweep = sweeps.due()
-                sequence(session, from_receipt=None if sweep else low)
-                if sweep:
-                    sweeps.done()
-                return
-            # Another process leads: wait for its commit together with every other waiter
-            # (the shared form of its lock), then look again (READ COMMITTED: a new
-            # snapshot per statement). It may have begun before these receipts committed;
-            # then try to lead. The shared lock is let go as soon as it is granted: held
-            # longer, it would stop the next leader from taking the lock while waiters look,
-            # and they would go round and round instead of waiting.
-            session.execute(
-                select(
-                    func.pg_advisory_lock_shared(_LEADER), func.pg_advisory_unlock_shared(_LEADER)
+class Background:
+    """Sequences, in a thread of this process, what this process's transactions appended.
+
+    An appender's commit only notes its lowest receipt and wakes the thread: the entries are
+    durable in the queue from that commit on, and the appender goes on without waiting for
+    the head's lock, a second transaction or its round trips. Under load one sequencing
+    transaction covers the appends of every request that committed meanwhile.
+
+    The thread waits for leadership (a transaction-scoped advisory lock, so one process
+    sequences at a time), sequences from the lowest receipt committed since its last run (a
+    sweep of the whole queue first and every `Sweeps.every` seconds), and stops after
+    `idle` seconds without appends; the next commit starts it again. A process that stops
+    before its thread ran leaves its entries queued, where any sweep finds them; at a normal
+    exit it sequences them itself (`drain`, registered with atexit).
+    """
+
+    def __init__(
+        self, factory: sessionmaker[Session], engine: Engine, *, idle: float = 10.0
+    ) -> None:
+        self._factory = factory
+        self._engine = engine
+        self._idle = idle
+        self._sweeps = Sweeps()
+        self._reset()
+        atexit.register(_drain_at_exit, weakref.ref(self))
+        event.listen(engine, "engine_disposed", self._disposed)
+
+    def _reset(self) -> None:
+        self._pid = os.getpid()
+        self._lock = threading.Lock()  # guards _floor and _thread
+        self._running = threading.Lock()  # held by whoever is sequencing for this process
+        self._wake = threading.Event()
+        self._floor: int | None = None  # lowest receipt committed since the last run
+        self._thread: threading.Thread | None = None
+
+    def committed(self, low: int) -> None:
+        """Note that receipts from `low` up are committed, and have them sequenced soon."""
+        if self._pid != os.getpid():
+            self._reset()  # a forked child has none of its parent's threads
+        with self._lock:
+            self._floor = low if self._floor is None else min(self._floor, low)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="hub-audit-sequencer", daemon=True
                 )
-            )
-            if not session.scalar(select(queued)):
-                return
+                self._thread.start()
+        self._wake.set()
+
+    def drain(self) -> None:
+        """Sequence now, in the caller's thread, what this process committed and no run took;
+        first wait for a run in progress to commit."""
+        with self._running:
+            with self._lock:
+                floor, self._floor = self._floor, None
+            if floor is not None:
+                self._sequence(floor)
+
+    def _run(self) -> None:
+        while True:
+            woken = self._wake.wait(self._idle)
+            with self._running:
+                with self._lock:
+                    if not woken and self._floor is None:
+                        self._thread = None
+                        return
+                    self._wake.clear()
+                    floor, self._floor = self._floor, None
+                if floor is not None:
+                    self._sequence(floor)
+
+    def _sequence(self, floor: int) -> None:
+        sweep = self._sweeps.due()
+        pool = self._engine.pool
+        try:
+            with self._factory.begin() as session:
+                sequence(session, from_receipt=None if sweep else floor)
+        except (SQLAlchemyError, HubError) as error:
+            # The entries stay queued, durable: the next run sweeps the whole queue. The
+            # message carries no statement or parameters.
+            self._sweeps.last = None
+            log.error("audit entries left queued, not yet in the log: %s", type(error).__name__)
+            return
+        finally:
+            if self._engine.pool is not pool:
+                pool.dispose()  # the engine was disposed meanwhile: close what came back to it
+        if sweep:
+            self._sweeps.done()
+
+    def _disposed(self, engine: Engine) -> None:
+        # The engine's owner is done with it (a command ending, a test tearing down): put
+        # what was committed in the log now, and close the connection that took, so none is
+        # left open in a pool nobody will dispose of again.
+        if self._pid != os.getpid():
+            return
+        self.drain()
+        engine.pool.dispose()
+
+
+def _drain_at_exit(ref: weakref.ReferenceType[Background]) -> None:
+    background = ref()
+    if background is not None and background._pid == os.getpid():
+        background.drain()
 
 
 def install(factory: sessionmaker[Session]) -> None:
     """Sequence the entries of every transaction made through `factory` that appended.
 
-    A factory bound to one connection (tests run the app inside one rolled-back
-    transaction) cannot sequence in a transaction of its own, so it sequences inline, as
-    SQLite does.
+    PostgreSQL: after the commit, by this process's `Background` thread. SQLite, and a
+    factory bound to one connection (tests run the app inside one rolled-back transaction):
+    inline, just before the commit, since the transaction already holds the only lock that
+    matters and no second one could be opened beside it.
     """
     bind = factory.kw.get("bind")
-    sweeps = Sweeps()
-    inline = isinstance(bind, Connection) or (bind is not None and bind.dialect.name == "sqlite")
 
     # SQLAlchemy fires the commit events for a SAVEPOINT's release too: only the outermost
     # transaction's commit makes its appends visible to anyone else.
@@ -248,29 +330,23 @@ def install(factory: sessionmaker[Session]) -> None:
         if not session.in_nested_transaction() and session.info.pop(QUEUED, None):
             sequence(session)
 
-    def _after_commit(session: Session) -> None:
-        if session.in_nested_transaction():
-            return
-        receipts = session.info.pop(QUEUED, None)
-        if not receipts:
-            return
-        try:
-            low, high = receipts
-            settle(factory, low, high, sweeps)
-        except (SQLAlchemyError, HubError) as error:
-            # The appender's data and entries are committed and its entries stay queued:
-            # the next sequencing anywhere takes them. Failing the caller now would report a
-            # committed write as failed. The message carries no statement or parameters.
-            log.error("audit entries left queued, not yet in the log: %s", type(error).__name__)
-
     def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
         # Only the outermost transaction's end settles what it appended: a SAVEPOINT rolled
         # back (one bad record of an import chunk) leaves the rest of the chunk to commit.
         if transaction.parent is None:
             session.info.pop(QUEUED, None)
 
-    if inline:
+    if not isinstance(bind, Engine) or bind.dialect.name == "sqlite":
         event.listen(factory, "before_commit", _before_commit)
     else:
+        background = Background(factory, bind)
+
+        def _after_commit(session: Session) -> None:
+            if session.in_nested_transaction():
+                return
+            receipts = session.info.pop(QUEUED, None)
+            if receipts:
+                background.committed(receipts[0])
+
         event.listen(factory, "after_commit", _after_commit)
     event.listen(factory, "after_transaction_end", _after_transaction_end)

@@ -79,7 +79,8 @@ class PolicyStore:
     def record_in_force(self) -> bool:
         """Audit POLICY_CHANGE if the set in force is not the last one the log recorded."""
         with self._sessions() as session, session.begin():
-            take_append_lock(session)  # two workers starting together record it once
+            # Two workers starting together record it once: _last_recorded_bundle takes the
+            # log's locks, in the order the sequencer does (leadership, then the head).
             last = _last_recorded_bundle(session)
             changed = last != self._policy.bundle_hash
             if changed:

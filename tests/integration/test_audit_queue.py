@@ -1,13 +1,17 @@
-"""Appends queue without a lock; the sequencer numbers them into the log as they commit.
+"""Appends queue without a lock; the sequencer numbers them into the log after they commit.
 
 These are the guarantees the queue must keep for the log to stay complete and gapless:
-what an appender commits is in the log when its commit returns, appenders never wait for
-one another's transactions, and entries a stopped process left queued are not lost.
+what an appender commits reaches the log without anyone asking (at once on SQLite, within
+moments on PostgreSQL, where a thread of the appending process sequences), appenders never
+wait for one another's transactions, and entries a stopped process left queued are not lost.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -70,16 +74,25 @@ def _queued(engine: Engine) -> int:
         return session.scalar(select(func.count()).select_from(AuditQueued)) or 0
 
 
+def _until_sequenced(engine: Engine, seconds: float = 10.0) -> None:
+    """Wait, as a reader of the log would, for the queue to empty; fail if it does not."""
+    deadline = time.monotonic() + seconds
+    while _queued(engine):
+        assert time.monotonic() < deadline, "queued entries never reached the log"
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def log_engine(scratch_database_url: str) -> Engine:
     migrations.upgrade(scratch_database_url)
     return make_engine(scratch_database_url)
 
 
-def test_a_committed_append_is_in_the_log_when_commit_returns(log_engine: Engine) -> None:
+def test_a_committed_append_reaches_the_log_without_anyone_asking(log_engine: Engine) -> None:
     sessions = make_sessionmaker(log_engine)
     with sessions.begin() as session:
         receipt = record(session, _entry("first"))
+    _until_sequenced(log_engine)
     log = _log(log_engine)
     assert [(r, d["extra"]) for _, r, d in log if r == receipt] == [(receipt, {"note": "first"})]
     assert [seq for seq, _, _ in log] == list(range(len(log)))
@@ -117,7 +130,7 @@ def test_entries_a_stopped_process_left_queued_are_sequenced_next_in_receipt_ord
     sessions = make_sessionmaker(log_engine)
     with sessions.begin() as session:
         mine = record(session, _entry("next"))
-    assert _queued(log_engine) == 0
+    _until_sequenced(log_engine)
     log = _log(log_engine)
     assert [receipt for _, receipt, _ in log[-4:]] == [*left, mine]
     assert [seq for seq, _, _ in log] == list(range(len(log)))
@@ -157,11 +170,14 @@ def test_an_open_transaction_that_appended_does_not_hold_up_other_appenders(
         with sessions.begin() as quick:
             quick_receipt = record(quick, _entry("quick"))
         assert quick_receipt > slow_receipt
-        assert quick_receipt in {receipt for _, receipt, _ in _log(log_engine)}
+        deadline = time.monotonic() + 10
+        while quick_receipt not in {receipt for _, receipt, _ in _log(log_engine)}:
+            assert time.monotonic() < deadline, "the quick append waited for the slow one"
+            time.sleep(0.02)
         slow.commit()
     finally:
         slow.close()
-        engine.dispose()
+    _until_sequenced(log_engine)
     log = _log(log_engine)
     # The log keeps commit order: the quick append committed first and comes first.
     assert [receipt for _, receipt, _ in log[-2:]] == [quick_receipt, slow_receipt]
@@ -183,6 +199,7 @@ def test_appends_in_savepoints_are_sequenced_when_the_outer_transaction_commits(
         with pytest.raises(ValueError, match="bad record"), session.begin_nested():
             _append_then_fail(session, dropped)
         last = record(session, _entry("last"))
+    _until_sequenced(log_engine)
     log = _log(log_engine)
     assert [(receipt, d["extra"]) for _, receipt, d in log[-2:]] == [
         (kept, {"note": "kept"}),
@@ -197,3 +214,36 @@ def test_appends_in_savepoints_are_sequenced_when_the_outer_transaction_commits(
 def _append_then_fail(session: Session, receipts: list[int]) -> None:
     receipts.append(record(session, _entry("dropped")))
     raise ValueError("bad record")
+
+
+_APPEND_AND_EXIT = """
+import sys
+from tests.integration.test_audit_queue import _entry
+from hub.audit import record
+from hub.db import make_engine, make_sessionmaker
+sessions = make_sessionmaker(make_engine(sys.argv[1]))
+for n in range(int(sys.argv[2])):
+    with sessions.begin() as session:
+        record(session, _entry(f"exiting {n}"))
+"""
+
+
+def test_a_process_that_exits_right_after_appending_leaves_nothing_queued(
+    log_engine: Engine, scratch_database_url: str
+) -> None:
+    # The process ends while its sequencing thread may not have run: the exit sequences
+    # what it committed, so a command such as `hub import` leaves a complete log behind.
+    before = len(_log(log_engine))
+    done = subprocess.run(
+        [sys.executable, "-c", _APPEND_AND_EXIT, scratch_database_url, "50"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert _queued(log_engine) == 0
+    log = _log(log_engine)
+    assert len(log) == before + 50
+    assert [seq for seq, _, _ in log] == list(range(len(log)))
+    log_engine.dispose()
