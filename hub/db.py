@@ -116,7 +116,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
-    """Sessions for the hub: their audit appends are sequenced as they commit."""
+    """Sessions for the hub: their audit appends are sequenced once they commit."""
     from hub.audit import sequencer  # hub.audit's models import this module
 
     factory = sessionmaker(bind=engine, expire_on_commit=False)

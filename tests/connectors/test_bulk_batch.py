@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import migrations
 from hub.actor import Actor
+from hub.audit.sequencer import sequence
 from hub.crypto import current
 from hub.crypto.fields import cleartext
 from hub.db import make_engine, make_sessionmaker, utcnow
@@ -98,6 +99,7 @@ def _counts(hub: Hub) -> Counter[str]:
     """How many rows of each kind the database holds; audit entries by kind and outcome."""
     counts: Counter[str] = Counter()
     with hub.sessions() as session:
+        sequence(session)  # every entry the imports appended, numbered in the log now
         for model in (PersonIdentifier, PersonName, Address, IngestReceipt, DuplicateReview):
             counts[model.__tablename__] = (
                 session.scalar(select(func.count()).select_from(model)) or 0

@@ -23,6 +23,7 @@ from hub.actor import Actor
 from hub.audit.checkpoint import generate_signing_key
 from hub.audit.checkpoints import write_checkpoint
 from hub.audit.export import snapshot, verify
+from hub.audit.sequencer import sequence
 from hub.crypto import KeyDestroyed, Keyring, KeyringError, envelope, rewrap, runtime, store
 from hub.crypto.kek import from_settings
 from hub.db import make_engine, make_sessionmaker
@@ -113,7 +114,8 @@ def _contents(keyed: Keyed) -> dict[uuid.UUID, str]:
 
 
 def _operations(keyed: Keyed) -> list[dict[str, object]]:
-    with keyed.session() as session:
+    with keyed.session() as session, session.begin():
+        sequence(session)  # the set-up's entries, in the log now rather than moments from now
         documents = [json.loads(c) for c in session.scalars(select(AuditRecord.canonical))]
     return [d for d in documents if d["operation"] == "KEY_ROTATION"]
 

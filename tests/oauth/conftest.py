@@ -127,8 +127,10 @@ def assertion_form(client_assertion: str, **extra: str) -> dict[str, str]:
 def audit_entries(session: Session, operation: str) -> list[dict[str, object]]:
     from sqlalchemy import select
 
+    from hub.audit.sequencer import sequence
     from hub.models import AuditRecord
 
+    sequence(session)  # what the request appended, in the log
     rows = session.scalars(
         select(AuditRecord.canonical)
         .where(AuditRecord.operation == operation)
