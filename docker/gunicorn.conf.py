@@ -15,8 +15,11 @@ threads = int(os.environ.get("HUB_THREADS", "4"))
 timeout = 30
 graceful_timeout = 30  # in-flight requests finish on SIGTERM before workers stop
 keepalive = 5
-max_requests = 5000  # recycle workers now and then to bound slow leaks
-max_requests_jitter = 500
+# Recycle workers now and then to bound slow leaks, but rarely: a new worker spends seconds of
+# CPU building the app, and at 5,000 requests a busy API recycled a worker every few tens of
+# seconds (bench/api.py halved its rate whenever one did).
+max_requests = 100_000
+max_requests_jitter = 10_000
 # No control socket: one more local interface to secure, and nothing here needs it.
 control_socket_disable = True
 # The hub writes its own JSON request log without query strings; gunicorn's access log
