@@ -15,9 +15,9 @@ When it runs (`install`, on every session factory the hub makes):
 * SQLite: every transaction already holds the database's only write lock, so the queued
   rows are sequenced in the appending transaction itself, just before it commits.
 A process that dies between its commit and sequencing leaves its entries queued, not lost:
-a sweep takes them (`Sweeps`: a process's first sequencing, then one every 30 s), as do
-checkpoints, who-accessed reports and `hub audit sequence`; a process that exits normally
-sequences them itself.
+the next sequencing anywhere takes them (each takes the whole queue), as do checkpoints,
+who-accessed reports and `hub audit sequence`; a process that exits normally sequences them
+itself.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import atexit
 import logging
 import os
 import threading
-import time
 import weakref
 from typing import cast
 
@@ -64,10 +63,9 @@ _LEADER = 0x6875622D61756469  # "hub-audi"
 def sequence(session: Session, *, from_receipt: int | None = None) -> int:
     """Sequence every queued entry this transaction can see; return how many.
 
-    `from_receipt` leaves out receipts below it: the background thread knows the lowest
-    receipt committed since its last run, and starting there keeps each sequencing to the
-    young end of the queue's index instead of walking the entries deleted since the table
-    was last vacuumed.
+    `from_receipt` leaves out receipts below it (the benchmark times one entry's sequencing
+    with it). The hub's own sequencing always takes the whole queue: see `Background` for
+    why a partial one could number a process's entries out of the order it committed them.
 
     Runs in the caller's transaction. Once it has moved entries it holds the head's lock
     until the transaction ends; a caller that needs the lock either way (a checkpoint, which
@@ -190,40 +188,25 @@ def sequence_now(factory: sessionmaker[Session]) -> int:
         return sequence(session)
 
 
-class Sweeps:
-    """When a leader should sequence the whole queue rather than from its own receipts.
-
-    Sequencing from the leader's lowest receipt leaves behind entries of a process that
-    stopped between commit and sequencing (nobody else asks for lower receipts). So a
-    process's first leadership sweeps the whole queue (a restart after a crash finds what
-    it left), and then one leadership every `every` seconds.
-    """
-
-    def __init__(self, every: float = 30.0) -> None:
-        self.every = every
-        self.last: float | None = None
-
-    def due(self) -> bool:
-        return self.last is None or time.monotonic() - self.last >= self.every
-
-    def done(self) -> None:
-        self.last = time.monotonic()
-
-
 class Background:
     """Sequences, in a thread of this process, what this process's transactions appended.
 
-    An appender's commit only notes its lowest receipt and wakes the thread: the entries are
-    durable in the queue from that commit on, and the appender goes on without waiting for
-    the head's lock, a second transaction or its round trips. Under load one sequencing
-    transaction covers the appends of every request that committed meanwhile.
+    An appender's commit only wakes the thread: its entries are durable in the queue from
+    that commit on, and the appender goes on without waiting for the head's lock, a second
+    transaction or its round trips. Under load one sequencing transaction covers the appends
+    of every request that committed meanwhile.
 
     The thread waits for leadership (a transaction-scoped advisory lock, so one process
-    sequences at a time), sequences from the lowest receipt committed since its last run (a
-    sweep of the whole queue first and every `Sweeps.every` seconds), and stops after
-    `idle` seconds without appends; the next commit starts it again. A process that stops
-    before its thread ran leaves its entries queued, where any sweep finds them; at a normal
-    exit it sequences them itself (`drain`, registered with atexit).
+    sequences at a time), sequences the whole queue as its transaction sees it, and stops
+    after `idle` seconds without appends; the next commit starts it again. The whole queue,
+    not only receipts from this process's lowest up: another leader starting from its own
+    lowest receipt could take this process's later entry and leave its earlier one for a
+    later run, numbering them out of the order this process committed them. Taking all that
+    is committed keeps the log in happened-before order: what committed before another
+    transaction began is visible to any run that sees that transaction, and has the lower
+    receipt. A process that stops before its thread ran leaves its entries queued, where
+    the next run anywhere takes them; at a normal exit it sequences them itself (`drain`,
+    registered with atexit).
     """
 
     def __init__(
@@ -232,25 +215,24 @@ class Background:
         self._factory = factory
         self._engine = engine
         self._idle = idle
-        self._sweeps = Sweeps()
         self._reset()
         atexit.register(_drain_at_exit, weakref.ref(self))
         event.listen(engine, "engine_disposed", self._disposed)
 
     def _reset(self) -> None:
         self._pid = os.getpid()
-        self._lock = threading.Lock()  # guards _floor and _thread
+        self._lock = threading.Lock()  # guards _pending and _thread
         self._running = threading.Lock()  # held by whoever is sequencing for this process
         self._wake = threading.Event()
-        self._floor: int | None = None  # lowest receipt committed since the last run
+        self._pending = False  # committed appends no run has looked for yet
         self._thread: threading.Thread | None = None
 
-    def committed(self, low: int) -> None:
-        """Note that receipts from `low` up are committed, and have them sequenced soon."""
+    def committed(self) -> None:
+        """Note that appends committed, and have them sequenced soon."""
         if self._pid != os.getpid():
             self._reset()  # a forked child has none of its parent's threads
         with self._lock:
-            self._floor = low if self._floor is None else min(self._floor, low)
+            self._pending = True
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="hub-audit-sequencer", daemon=True
@@ -263,40 +245,35 @@ class Background:
         first wait for a run in progress to commit."""
         with self._running:
             with self._lock:
-                floor, self._floor = self._floor, None
-            if floor is not None:
-                self._sequence(floor)
+                pending, self._pending = self._pending, False
+            if pending:
+                self._sequence()
 
     def _run(self) -> None:
         while True:
             woken = self._wake.wait(self._idle)
             with self._running:
                 with self._lock:
-                    if not woken and self._floor is None:
+                    if not woken and not self._pending:
                         self._thread = None
                         return
                     self._wake.clear()
-                    floor, self._floor = self._floor, None
-                if floor is not None:
-                    self._sequence(floor)
+                    pending, self._pending = self._pending, False
+                if pending:
+                    self._sequence()
 
-    def _sequence(self, floor: int) -> None:
-        sweep = self._sweeps.due()
+    def _sequence(self) -> None:
         pool = self._engine.pool
         try:
             with self._factory.begin() as session:
-                sequence(session, from_receipt=None if sweep else floor)
+                sequence(session)
         except (SQLAlchemyError, HubError) as error:
-            # The entries stay queued, durable: the next run sweeps the whole queue. The
+            # The entries stay queued, durable: the next run anywhere takes them. The
             # message carries no statement or parameters.
-            self._sweeps.last = None
             log.error("audit entries left queued, not yet in the log: %s", type(error).__name__)
-            return
         finally:
             if self._engine.pool is not pool:
                 pool.dispose()  # the engine was disposed meanwhile: close what came back to it
-        if sweep:
-            self._sweeps.done()
 
     def _disposed(self, engine: Engine) -> None:
         # The engine's owner is done with it (a command ending, a test tearing down): put
@@ -344,9 +321,8 @@ def install(factory: sessionmaker[Session]) -> None:
         def _after_commit(session: Session) -> None:
             if session.in_nested_transaction():
                 return
-            receipts = session.info.pop(QUEUED, None)
-            if receipts:
-                background.committed(receipts[0])
+            if session.info.pop(QUEUED, None):
+                background.committed()
 
         event.listen(factory, "after_commit", _after_commit)
     event.listen(factory, "after_transaction_end", _after_transaction_end)
