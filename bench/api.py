@@ -11,7 +11,12 @@ Measured in one run, against the same server:
   token verification, the gate's decisions for the case, its person and items, the CONSULT
   entries, and their commit;
 * then, in-process, the SQL statements one warm case read sends (tests/api/
-  test_case_read_cost.py holds the gate's share at four).
+  test_case_read_cost.py holds the gate's share at four);
+* the SQL floor: those statements, in their transaction, replayed over plain psycopg from as
+  many connections as the server has threads (bench/_floor.py), into a copy of the database;
+* the ceiling: the rate a server would reach if a read cost only the bare endpoint's work
+  plus its statements' (1 / (1/bare + 1/floor)). Where the ceiling is under 40% of the bare
+  rate, no server sending these statements can meet the target on this machine.
 N client threads (default 16) each hold a keep-alive connection and send requests back to back
 for S seconds. The load generator shares the machine's cores with the server, so only the
 ratio means much across machines. Targets (issue 5): the case read at 40% or more of the bare
@@ -41,6 +46,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _floor import Transaction, capture, ceiling, database_copy, replay, server_layout
 from _support import scratch_database
 from sqlalchemy import select
 
@@ -112,31 +118,22 @@ def token(base: str, client_id: str, secret: str) -> str:
         return str(json.load(response)["access_token"])
 
 
-def statements_per_read(env: dict[str, str], path: str, headers: dict[str, str]) -> int:
+def read_statements(env: dict[str, str], path: str, headers: dict[str, str]) -> Transaction:
     """The SQL statements one warm case read sends (in-process, same database and token)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     from hub import create_app
     from hub.settings import Settings
 
     app = create_app(Settings.from_env({**env, "HUB_LOG_LEVEL": "WARNING"}))
     client = app.test_client()
     client.get(path, headers=headers)  # warm: agency types, the policy set in force
-    seen: list[str] = []
-    reader = threading.get_ident()
-
-    def count(*_args: object) -> None:
-        if threading.get_ident() == reader:  # not the audit sequencer's, which runs beside
-            seen.append("")
-
-    event.listen(Engine, "before_cursor_execute", count)
+    answers: list[int] = []
     try:
-        if client.get(path, headers=headers).status_code != 200:
-            raise SystemExit("the in-process case read failed")
+        statements = capture(lambda: answers.append(client.get(path, headers=headers).status_code))
     finally:
-        event.remove(Engine, "before_cursor_execute", count)
-    return len(seen)
+        app.extensions["hub.engine"].dispose()
+    if answers != [200]:
+        raise SystemExit("the in-process case read failed")
+    return statements
 
 
 def load(
@@ -188,8 +185,15 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=50)
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()}")
+    workers, _threads = server_layout()
     with scratch_database() as url, tempfile.TemporaryDirectory() as instance:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        # The server runs the shipped settings; a worker layout set for the experiment
+        # (HUB_WORKERS, HUB_THREADS) reaches it and the floor alike.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("HUB_") or k in {"HUB_WORKERS", "HUB_THREADS"}
+        }
         # The per-client limit (1,200/minute a worker by default) would start refusing
         # within seconds at the rates measured here; the bench measures the read itself.
         env.update(
@@ -207,23 +211,33 @@ def main() -> None:
         if client_id is None or secret is None:
             raise SystemExit("`hub clients create` printed no id and secret")
         case_id = police_case(url)
-        with served(env) as (base, port):
+        with database_copy(url) as copy, served(env) as (base, port):
             access = token(base, client_id.group(1), secret.group(1))
             api_headers = {
                 "Authorization": f"Bearer {access}",
                 "Hub-Purpose": "RISK_MANAGEMENT",
                 "Hub-On-Behalf-Of": "pc.bench.0001",
             }
+            path = f"/api/v1/cases/{case_id}"
             load(port, "/healthz", {}, args.clients, 2)  # warm both paths and every worker
-            load(port, f"/api/v1/cases/{case_id}", api_headers, args.clients, 2)
+            load(port, path, api_headers, args.clients, 2)
             bare = load(port, "/healthz", {}, args.clients, args.seconds)
             print(f"bare /healthz: {bare}")
-            case = load(port, f"/api/v1/cases/{case_id}", api_headers, args.clients, args.seconds)
+            case = load(port, path, api_headers, args.clients, args.seconds)
             print(f"GET /api/v1/cases/{{id}}: {case}")
-            served_env = {**env, "HUB_OAUTH_ISSUER": base}
-            statements = statements_per_read(served_env, f"/api/v1/cases/{case_id}", api_headers)
-            print(f"SQL statements per case read (audit append included): {statements}")
+            statements = read_statements({**env, "HUB_OAUTH_ISSUER": base}, path, api_headers)
+            print(f"SQL statements per case read (audit append included): {len(statements)}")
+            floor = replay(
+                copy,
+                [statements],
+                processes=workers,
+                threads=max(1, args.clients // workers),
+                seconds=args.seconds,
+            )
+    best = ceiling(bare["requests_per_second"], floor)
     ratio = case["requests_per_second"] / bare["requests_per_second"]
+    print(f"SQL floor (the read's statements over psycopg, {workers} x {args.clients // workers}): "
+          f"{floor:.1f}/s; ceiling (bare + floor costs): {best:.1f}/s")  # fmt: skip
     print(
         json.dumps(
             {
@@ -232,7 +246,11 @@ def main() -> None:
                 "bare": bare,
                 "case_read": case,
                 "case_read_vs_bare": round(ratio, 3),
-                "statements_per_case_read": statements,
+                "statements_per_case_read": len(statements),
+                "sql_floor_per_second": round(floor, 1),
+                "ceiling_per_second": round(best, 1),
+                "ceiling_vs_bare": round(best / bare["requests_per_second"], 3),
+                "case_read_vs_ceiling": round(case["requests_per_second"] / best, 3),
                 "target_ratio": 0.4,
                 "target_p99_ms": 50,
                 "meets_targets": ratio >= 0.4 and case["p99_ms"] <= 50,

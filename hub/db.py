@@ -6,7 +6,9 @@ UTC value is stored naive and the zone is put back on load; PostgreSQL sessions 
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,9 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, Uuid, create_engine, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names let Alembic drop and alter constraints on both databases.
@@ -68,7 +72,14 @@ class Entity:
     version: Mapped[int] = mapped_column(default=1)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+# A pooled PostgreSQL connection idle this long is pinged before it is lent again: long enough
+# idle for the server, a proxy or a firewall to have dropped it. SQLAlchemy's pool_pre_ping
+# pings on every checkout instead: one more round trip per request, 7% of a case read's
+# CPU under load (bench/api.py).
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def make_engine(url: str, *, ping_after: float = PING_AFTER_IDLE_SECONDS, **kwargs: Any) -> Engine:
     """Create an engine with the hub's per-database settings applied."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -93,7 +104,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # reopened on the next request, a new server process each time (bench/api.py: +25%).
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    _ping_when_idle(engine, ping_after)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """Check a connection that sat idle `after` seconds or more before lending it again.
+
+    A dead one makes the pool discard it and lend a fresh one (DisconnectionError). One
+    that dies while in use fails its statement; SQLAlchemy then invalidates the whole pool,
+    so its other stale connections are replaced on their next checkout.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["hub.idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _lent(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("hub.idle_since", None)
+        if since is None or time.monotonic() - since < after:
+            return  # new, or back in use within moments
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("pooled connection failed its ping") from exc
+        if not alive:
+            raise DisconnectionError("pooled connection failed its ping")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -122,6 +160,19 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     sequencer.install(factory)
     return factory
+
+
+def core_rows(session: Session, statement: Executable, parameters: Mapping[str, Any]) -> Any:
+    """Run a prebuilt SELECT on the session's connection and return its plain rows.
+
+    For the hot read paths, whose statements select columns, never ORM objects: executing
+    them through the Session costs its per-statement ORM work (compile state, result
+    wrapping), about a third of a case read's CPU (bench/api.py). Pending changes are
+    flushed first, as `session.execute` would, so a read still sees what the session added.
+    """
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, parameters)
 
 
 def enum_type(enum_class: type[Any], name: str | None = None) -> SAEnum:

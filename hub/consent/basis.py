@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import String, bindparam, cast, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from hub.db import UTCDateTime
+from hub.db import UTCDateTime, core_rows
 from hub.models import (
     Consent,
     ConsentRecipient,
@@ -274,7 +274,7 @@ def _load(
     parameters: dict[str, object] = {"person_id": person_id}
     if controllers:
         parameters["controllers"] = list(controllers)
-    rows: Sequence[Any] = session.execute(query, parameters).all()
+    rows: Sequence[Any] = core_rows(session, query, parameters).all()
     consent_heads: dict[uuid.UUID, tuple[Any, ...]] = {}
     decision_heads: dict[uuid.UUID, tuple[uuid.UUID, datetime, datetime]] = {}
     recipients: dict[uuid.UUID, set[uuid.UUID]] = {}

@@ -27,6 +27,7 @@ from sqlalchemy import Date, String, bindparam, cast, literal, null, select, typ
 from sqlalchemy.orm import Session
 
 from hub.crypto.fields import SealedField
+from hub.db import core_rows
 from hub.models import (
     Address,
     CaseMembership,
@@ -210,7 +211,7 @@ _PERSON_DETAILS = _person_details_query()
 
 def load_case(session: Session, case_id: uuid.UUID) -> LoadedCase | None:
     """The case, its person and its memberships in one statement; None if no such case."""
-    rows: Sequence[Any] = session.execute(_CASE_READ, {"case_id": case_id}).all()
+    rows: Sequence[Any] = core_rows(session, _CASE_READ, {"case_id": case_id}).all()
     if not rows:
         return None
     first = rows[0]
@@ -226,7 +227,7 @@ def load_members(
 ) -> dict[uuid.UUID, list[MemberRecord]]:
     found: dict[uuid.UUID, list[MemberRecord]] = {}
     if case_ids:
-        rows: Sequence[Any] = session.execute(_MEMBERS, {"case_ids": case_ids}).all()
+        rows: Sequence[Any] = core_rows(session, _MEMBERS, {"case_ids": case_ids}).all()
         for case_id, *member in rows:
             found.setdefault(case_id, []).append(MemberRecord(*member))
     return found
@@ -237,9 +238,9 @@ def load_items(
 ) -> list[tuple[ItemRecord, frozenset[uuid.UUID]]]:
     """The case's current items, oldest first, each with the agencies named on it."""
     if item_id is None:
-        rows = session.execute(_ITEMS, {"case_id": case_id})
+        rows = core_rows(session, _ITEMS, {"case_id": case_id})
     else:
-        rows = session.execute(_ONE_ITEM, {"case_id": case_id, "item_id": item_id})
+        rows = core_rows(session, _ONE_ITEM, {"case_id": case_id, "item_id": item_id})
     items: dict[uuid.UUID, ItemRecord] = {}
     named: dict[uuid.UUID, set[uuid.UUID]] = {}
     for *columns, agency_id in rows:
@@ -254,7 +255,7 @@ def load_items(
 
 def load_person_details(session: Session, person_id: uuid.UUID) -> PersonDetails:
     """Names, identifiers and current addresses of one person, in one statement."""
-    rows: Sequence[Any] = session.execute(_PERSON_DETAILS, {"person_id": person_id}).all()
+    rows: Sequence[Any] = core_rows(session, _PERSON_DETAILS, {"person_id": person_id}).all()
     found = PersonDetails([], [], [])
     for kind, row_id, a, b, c, d, _order in rows:
         if kind == "N":

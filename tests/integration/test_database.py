@@ -1,10 +1,11 @@
 """The database layer: UTC datetimes, foreign keys, constraints, migrations on both engines."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import Uuid, bindparam, inspect, text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from hub import migrations
@@ -116,3 +117,48 @@ def test_every_table_is_registered(session: Session) -> None:
         "audit_entry",
     }
     assert expected <= names
+
+
+def _backend_pid(engine: Any) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(text("SELECT pg_backend_pid()")))
+
+
+def _terminate(database_url: str, pid: int) -> None:
+    admin = make_engine(database_url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+
+
+def test_a_pooled_connection_dropped_while_idle_is_replaced_unnoticed(
+    database_url: str, is_postgres: bool
+) -> None:
+    if not is_postgres:
+        pytest.skip("SQLite has no server to drop a connection")
+    engine = make_engine(database_url, pool_size=1, max_overflow=0, ping_after=0.0)
+    try:
+        dropped = _backend_pid(engine)
+        _terminate(database_url, dropped)  # as a server restart or a firewall would
+        assert _backend_pid(engine) != dropped  # the ping found it dead; the pool reconnected
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_back_in_use_at_once_is_lent_without_a_ping(
+    database_url: str, is_postgres: bool
+) -> None:
+    """Under load a connection returns and is lent again within moments: no extra round trip."""
+    if not is_postgres:
+        pytest.skip("SQLite has no server to drop a connection")
+    engine = make_engine(database_url, pool_size=1, max_overflow=0, ping_after=60.0)
+    try:
+        dropped = _backend_pid(engine)
+        _terminate(database_url, dropped)
+        with pytest.raises(OperationalError):  # not pinged, so the first use finds it dead
+            _backend_pid(engine)
+        assert _backend_pid(engine) != dropped  # and the pool has replaced it since
+    finally:
+        engine.dispose()
