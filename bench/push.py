@@ -11,6 +11,10 @@ Measured in one run, against the same server:
   nominal messages back to back, each with its own Idempotency-Key. Each accepted message is
   validated, matched (R-56), written with its person, names and sealed address, audited
   (COLLECT) and receipted, and committed before its 202.
+Before serving, in-process, the statements of --floor-pushes accepted pushes are captured and
+replayed over plain psycopg into a copy of the database taken before them (bench/_floor.py):
+the push's SQL floor, and the ceiling 1 / (1/bare + 1/floor) a server would reach if a push
+cost only the bare endpoint's work plus its statements'.
 The load generator shares the machine's cores with the server, so the ratio to the bare
 endpoint is the figure that travels between machines. Target (issue 7): at least 300
 accepted messages/s with 8 senders. Last line: JSON.
@@ -34,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _floor import Transaction, capture, ceiling, database_copy, replay, server_layout
 from _support import scratch_database
 from api import hub, load, served, token
 
@@ -101,14 +106,61 @@ def push(port: int, access: str, senders: int, seconds: float, numbers: Any) -> 
     }
 
 
+def push_statements(
+    env: dict[str, str], client_id: str, secret: str, count: int, numbers: Any
+) -> list[Transaction]:
+    """The SQL statements of `count` accepted pushes, each its own (in-process, warm)."""
+    from hub import create_app
+    from hub.settings import Settings
+
+    settings = {**env, "HUB_LOG_LEVEL": "WARNING", "HUB_OAUTH_ISSUER": "http://localhost"}
+    app = create_app(Settings.from_env(settings))
+    client = app.test_client()
+    try:
+        issued = client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+        )
+        if issued.status_code != 200:
+            raise SystemExit(f"in-process token refused: {issued.get_data(as_text=True)}")
+        headers = {"Authorization": f"Bearer {issued.json['access_token']}"}  # type: ignore[index]
+        answers: list[int] = []
+
+        def send() -> None:
+            n = next(numbers)
+            answers.append(
+                client.post(
+                    PATH,
+                    data=message(n),
+                    content_type="application/json",
+                    headers={**headers, "Idempotency-Key": f"f-{n}"},
+                ).status_code
+            )
+
+        send()  # warm: agency types, the token's client
+        pushes = [capture(send) for _ in range(count)]
+    finally:
+        app.extensions["hub.engine"].dispose()
+    if set(answers) != {202}:
+        raise SystemExit(f"the in-process pushes were not all accepted: {sorted(set(answers))}")
+    return pushes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--senders", type=int, default=8)
+    parser.add_argument("--floor-pushes", type=int, default=2000)
     args = parser.parse_args()
+    workers, _threads = server_layout()
     print(f"load average at start: {os.getloadavg()}")
     with scratch_database() as url, tempfile.TemporaryDirectory() as instance:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        env = {  # a worker layout set for the experiment reaches the server and the floor
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("HUB_") or k in {"HUB_WORKERS", "HUB_THREADS"}
+        }
         # The per-client rate limit would measure itself, not the pipeline.
         env.update(
             HUB_DATABASE_URL=url, HUB_INSTANCE_PATH=instance, HUB_API_RATE_LIMIT="1000000/minute"
@@ -125,6 +177,12 @@ def main() -> None:
         if client_id is None or secret is None:
             raise SystemExit("`hub clients create` printed no id and secret")
         numbers = itertools.count(1)
+        # The floor's copy is taken before its pushes are captured, so each is new there.
+        with database_copy(url) as copy:
+            pushes = push_statements(
+                env, client_id.group(1), secret.group(1), args.floor_pushes, numbers
+            )
+            floor = replay(copy, pushes, processes=workers, threads=max(1, args.senders // workers))
         with served(env) as (base, port):
             access = token(base, client_id.group(1), secret.group(1))
             load(port, "/healthz", {}, args.senders, 2)  # warm both paths and every worker
@@ -134,6 +192,9 @@ def main() -> None:
             pushed = push(port, access, args.senders, args.seconds, numbers)
             print(f"POST {PATH}: {pushed}")
     ratio = pushed["accepted_per_second"] / bare["requests_per_second"]
+    best = ceiling(bare["requests_per_second"], floor)
+    print(f"SQL floor (a push's statements over psycopg): {floor:.1f}/s; "
+          f"ceiling (bare + floor costs): {best:.1f}/s")  # fmt: skip
     print(
         json.dumps(
             {
@@ -142,6 +203,10 @@ def main() -> None:
                 "bare": bare,
                 "push": pushed,
                 "push_vs_bare": round(ratio, 3),
+                "statements_per_push": round(sum(map(len, pushes)) / len(pushes), 1),
+                "sql_floor_per_second": round(floor, 1),
+                "ceiling_per_second": round(best, 1),
+                "push_vs_ceiling": round(pushed["accepted_per_second"] / best, 3),
                 "target_accepted_per_second": 300,
                 "meets_target": pushed["accepted_per_second"] >= 300,
             }
