@@ -24,8 +24,8 @@ from hub.models.audit import AuditQueued
 if TYPE_CHECKING:
     import psycopg
 
-# session.info key: the lowest and highest receipt this transaction appended, for the
-# sequencer's commit hook (`hub.audit.sequencer.install`).
+# session.info key, set once the transaction has appended: its commit hook then has the
+# sequencer take what it queued (`hub.audit.sequencer.install`).
 QUEUED = "hub.audit.queued"
 
 
@@ -35,7 +35,7 @@ def record(session: Session, entry: AuditEntry) -> int:
     receipt = int(
         session.execute(insert(_QUEUE).values(row).returning(_QUEUE.c.receipt)).scalar_one()
     )
-    _remember(session, receipt, receipt)
+    session.info[QUEUED] = True
     return receipt
 
 
@@ -60,13 +60,8 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[int]:
         # On the session's connection: through the Session this would be an ORM bulk
         # INSERT, several times the CPU of the statement itself (bench/api.py).
         receipts = [int(r) for r in session.connection().scalars(statement, values)]
-    _remember(session, min(receipts), max(receipts))
+    session.info[QUEUED] = True
     return receipts
-
-
-def _remember(session: Session, low: int, high: int) -> None:
-    known = session.info.get(QUEUED)
-    session.info[QUEUED] = (min(low, known[0]), max(high, known[1])) if known else (low, high)
 
 
 _QUEUE = cast("Table", AuditQueued.__table__)
