@@ -1,5 +1,7 @@
 """The database layer: UTC datetimes, foreign keys, constraints, migrations on both engines."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -124,41 +126,37 @@ def _backend_pid(engine: Any) -> int:
         return int(connection.scalar(text("SELECT pg_backend_pid()")))
 
 
-def _terminate(database_url: str, pid: int) -> None:
+@contextmanager
+def _dropped_while_idle(database_url: str, ping_after: float) -> Iterator[tuple[Any, int]]:
+    """A one-connection pool whose connection the server dropped while it sat in the pool,
+    as a server restart or a firewall would; yields the pool and the dropped backend."""
+    engine = make_engine(database_url, pool_size=1, max_overflow=0, ping_after=ping_after)
     admin = make_engine(database_url)
     try:
+        dropped = _backend_pid(engine)
         with admin.begin() as connection:
-            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+        yield engine, dropped
     finally:
         admin.dispose()
-
-
-def test_a_pooled_connection_dropped_while_idle_is_replaced_unnoticed(
-    database_url: str, is_postgres: bool
-) -> None:
-    if not is_postgres:
-        pytest.skip("SQLite has no server to drop a connection")
-    engine = make_engine(database_url, pool_size=1, max_overflow=0, ping_after=0.0)
-    try:
-        dropped = _backend_pid(engine)
-        _terminate(database_url, dropped)  # as a server restart or a firewall would
-        assert _backend_pid(engine) != dropped  # the ping found it dead; the pool reconnected
-    finally:
         engine.dispose()
 
 
-def test_a_connection_back_in_use_at_once_is_lent_without_a_ping(
-    database_url: str, is_postgres: bool
-) -> None:
-    """Under load a connection returns and is lent again within moments: no extra round trip."""
+@pytest.fixture
+def server_url(database_url: str, is_postgres: bool) -> str:
     if not is_postgres:
         pytest.skip("SQLite has no server to drop a connection")
-    engine = make_engine(database_url, pool_size=1, max_overflow=0, ping_after=60.0)
-    try:
-        dropped = _backend_pid(engine)
-        _terminate(database_url, dropped)
-        with pytest.raises(OperationalError):  # not pinged, so the first use finds it dead
+    return database_url
+
+
+def test_a_pooled_connection_dropped_while_idle_is_replaced_unnoticed(server_url: str) -> None:
+    with _dropped_while_idle(server_url, ping_after=0.0) as (engine, dropped):
+        assert _backend_pid(engine) != dropped  # the ping found it dead; the pool reconnected
+
+
+def test_a_connection_back_in_use_at_once_is_lent_without_a_ping(server_url: str) -> None:
+    """Under load a connection returns and is lent again within moments: no extra round trip."""
+    with _dropped_while_idle(server_url, ping_after=60.0) as (engine, dropped):
+        with pytest.raises(OperationalError):  # not pinged, so its first use finds it dead
             _backend_pid(engine)
         assert _backend_pid(engine) != dropped  # and the pool has replaced it since
-    finally:
-        engine.dispose()
