@@ -63,6 +63,14 @@ def hub(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def set_up(env: dict[str, str], *demo_load: str) -> None:
+    """As an operator would: the audit signing key, the schema, then `demo load` with these
+    arguments."""
+    hub(env, "audit", "keygen")
+    hub(env, "db", "upgrade")
+    hub(env, "demo", "load", *demo_load)
+
+
 def police_case(url: str) -> str:
     """A case the demo police force works, so its system may read it."""
     engine = make_engine(url)
@@ -199,9 +207,7 @@ def main() -> None:
         env.update(
             HUB_DATABASE_URL=url, HUB_INSTANCE_PATH=instance, HUB_API_RATE_LIMIT="1000000/minute"
         )
-        hub(env, "audit", "keygen")
-        hub(env, "db", "upgrade")
-        hub(env, "demo", "load", "--count", str(args.cases), "--seed", "11")
+        set_up(env, "--count", str(args.cases), "--seed", "11")
         created = hub(
             env, "clients", "create", "DEMO-POL", "--name", "bench case system",
             "--auth-method", "client_secret_basic", "--scopes", "cases:read",

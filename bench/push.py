@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _floor import Transaction, capture, ceiling, database_copy, replay, server_layout
 from _support import scratch_database
-from api import hub, load, served, token
+from api import hub, load, served, set_up, token
 
 PATH = "/api/v1/connectors/police/messages"
 
@@ -165,9 +165,7 @@ def main() -> None:
         env.update(
             HUB_DATABASE_URL=url, HUB_INSTANCE_PATH=instance, HUB_API_RATE_LIMIT="1000000/minute"
         )
-        hub(env, "audit", "keygen")
-        hub(env, "db", "upgrade")
-        hub(env, "demo", "load", "--count", "1")
+        set_up(env, "--count", "1")
         created = hub(
             env, "clients", "create", "DEMO-POL", "--name", "bench sender",
             "--auth-method", "client_secret_basic", "--scopes", "ingest:write",

@@ -32,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _support import scratch_database
-from api import hub, police_case
+from api import hub, police_case, set_up
 from push import PATH, message
 
 
@@ -67,17 +67,15 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()}")
     with scratch_database() as url, tempfile.TemporaryDirectory() as instance:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-        env.update(
-            HUB_DATABASE_URL=url,
-            HUB_INSTANCE_PATH=instance,
-            HUB_API_RATE_LIMIT="1000000/minute",
-            HUB_OAUTH_ISSUER="http://localhost",
-            HUB_LOG_LEVEL="WARNING",
-        )
-        hub(env, "audit", "keygen")
-        hub(env, "db", "upgrade")
-        hub(env, "demo", "load", "--count", "50", "--seed", "11")
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
+            "HUB_DATABASE_URL": url,
+            "HUB_INSTANCE_PATH": instance,
+            "HUB_API_RATE_LIMIT": "1000000/minute",
+            "HUB_OAUTH_ISSUER": "http://localhost",
+            "HUB_LOG_LEVEL": "WARNING",
+        }
+        set_up(env, "--count", "50", "--seed", "11")
         reader = client_credentials(
             hub(env, "clients", "create", "DEMO-POL", "--name", "bench reader",
                 "--auth-method", "client_secret_basic", "--scopes", "cases:read")
