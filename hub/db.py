@@ -74,8 +74,8 @@ class Entity:
 
 # A pooled PostgreSQL connection idle this long is pinged before it is lent again: long enough
 # idle for the server, a proxy or a firewall to have dropped it. SQLAlchemy's pool_pre_ping
-# pings on every checkout instead: one more round trip per request, 7% of a case read's
-# CPU under load (bench/api.py).
+# pings on every checkout instead: one more round trip per request, 3-7% of a loaded case
+# read's profile samples (bench/api.py under py-spy).
 PING_AFTER_IDLE_SECONDS = 5.0
 
 
@@ -167,8 +167,8 @@ def core_rows(session: Session, statement: Executable, parameters: Mapping[str, 
 
     For the hot read paths, whose statements select columns, never ORM objects: executing
     them through the Session costs its per-statement ORM work (compile state, result
-    wrapping), about a third of a case read's CPU (bench/api.py). Pending changes are
-    flushed first, as `session.execute` would, so a read still sees what the session added.
+    wrapping), about a fifth of a case read's CPU (bench/request_cpu.py). Pending changes
+    are flushed first, as `session.execute` would, so a read still sees what the session added.
     """
     if session.autoflush:
         session.flush()
