@@ -113,7 +113,8 @@ class ConnectorMessages(MethodView):
             check_sender(session, actor, found)
         except WrongSender as exc:
             return problem(403, "wrong-sender", str(exc))
-        outcome = ingest(session, actor, found, raw, idempotency_key=key)
+        # Alone: this request's transaction has only read so far (the sender's agency type).
+        outcome = ingest(session, actor, found, raw, idempotency_key=key, alone=True)
         if outcome.status == REJECTED:
             session.commit()  # the dead letter, kept for inspection and replay
             errors = [{"field": p.field, "detail": p.problem} for p in outcome.problems]

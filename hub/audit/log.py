@@ -55,11 +55,10 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[int]:
     elif len(rows) >= _COPY_FROM:
         receipts = _copy(session, rows)
     else:
-        statement = insert(_QUEUE).returning(_QUEUE.c.receipt, sort_by_parameter_order=True)
         values = [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
         # On the session's connection: through the Session this would be an ORM bulk
         # INSERT, several times the CPU of the statement itself (bench/api.py).
-        receipts = [int(r) for r in session.connection().scalars(statement, values)]
+        receipts = [int(r) for r in session.connection().scalars(_APPEND, values)]
     session.info[QUEUED] = True
     return receipts
 
@@ -74,6 +73,8 @@ _COLUMNS = (
     "case_id",
     "actor_agency_id",
 )
+# Built once, so its cache key is too (SQLAlchemy memoises it on the statement).
+_APPEND = insert(_QUEUE).returning(_QUEUE.c.receipt, sort_by_parameter_order=True)
 # Below this a multi-row INSERT ... RETURNING is one round trip and cheaper than a COPY.
 _COPY_FROM = 200
 _Values = tuple[datetime, str, str, str, str | None, str | None, str]

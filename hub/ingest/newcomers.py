@@ -138,24 +138,34 @@ def write_newcomers(
     written = [rows.add(n) for n in newcomers]
     if copying is None:  # COPY pays off for a chunk, not for the one row of a push
         copying = session.get_bind().dialect.name == "postgresql"
-    for model, values in (
-        (Person, rows.persons),
-        (PersonName, rows.names),
-        (PersonIdentifier, rows.identifiers),
-        (Address, rows.addresses),
-        (IngestReceipt, rows.receipts),
+    # On the connection: the Session's execution path costs more than the INSERT.
+    connection = session.connection()
+    for table, values in (
+        (_PERSON, rows.persons),
+        (_NAME, rows.names),
+        (_IDENTIFIER, rows.identifiers),
+        (_ADDRESS, rows.addresses),
+        (_RECEIPT, rows.receipts),
     ):
-        table = cast(Table, model.__table__)
         if not values:
             continue
         if copying:
             _copy(session, table, values)
         else:
-            # On the connection: the Session's execution path costs more than the INSERT.
             # One row (a push) is one plain execute, not an executemany's batching.
-            session.connection().execute(insert(table), values[0] if len(values) == 1 else values)
+            connection.execute(_INSERT[table], values[0] if len(values) == 1 else values)
     record_many(session, rows.entries)
     return written
+
+
+_PERSON, _NAME, _IDENTIFIER, _ADDRESS, _RECEIPT = (
+    cast(Table, model.__table__)
+    for model in (Person, PersonName, PersonIdentifier, Address, IngestReceipt)
+)
+# Built once: SQLAlchemy memoises a statement's cache key on the statement object, so one
+# built afresh a push pays for its construction and its key every time (a tenth of a
+# push's CPU with the `held` query's, bench/request_cpu.py).
+_INSERT = {table: insert(table) for table in (_PERSON, _NAME, _IDENTIFIER, _ADDRESS, _RECEIPT)}
 
 
 def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -1,9 +1,10 @@
 """The one ingest pipeline: validate, map, match, write, audit, receipt; or a dead letter.
 
 `ingest` is what the push endpoint and `hub import` both call. It works inside the caller's
-transaction, in a SAVEPOINT of its own: a message's records, their COLLECT audit entries and
-its receipt are written together or not at all, and one bad message never undoes another.
-The caller commits; a message counts as accepted once that commit returns.
+transaction, in a SAVEPOINT of its own (or, for a caller whose transaction holds this message
+alone, in that transaction): a message's records, their COLLECT audit entries and its receipt
+are written together or not at all, and one bad message never undoes another. The caller
+commits; a message counts as accepted once that commit returns.
 
 A nominal naming nobody the hub holds is written as `hub import` writes newcomers (one INSERT
 a table, one audit append: hub.ingest.newcomers), the same rows and entries the one-record path
@@ -12,19 +13,23 @@ would write; anything else, or a write that loses a race, takes the one-record p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, literal, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.base import Connector, MessageRejected, Problem
 from connectors.records import PersonRecord, Record
 from hub.actor import Actor
+from hub.crypto.fields import cleartext
 from hub.db import core_rows, utcnow
 from hub.errors import HubError, InvalidInput, RuleViolation
 from hub.gate.agencies import UnknownAgency, agency_types
@@ -34,9 +39,14 @@ from hub.ingest.models import DeadLetter, IngestReceipt
 from hub.ingest.newcomers import check_newcomer, write_newcomers
 from hub.ingest.writers import write
 from hub.models import Person, PersonIdentifier
-from hub.models.person import identifier_is
 from hub.services.recording import audit_write
-from hub.vocabulary import DECISIVE_SCHEMES, AuditOperation, PersonStatus
+from hub.vocabulary import (
+    DECISIVE_SCHEMES,
+    RESTRICTED_SCHEMES,
+    AuditOperation,
+    IdentifierScheme,
+    PersonStatus,
+)
 
 ACCEPTED, DUPLICATE, REJECTED = "ACCEPTED", "DUPLICATE", "REJECTED"
 
@@ -81,12 +91,19 @@ def ingest(
     cut_problem: Problem | None = None,
     replaying: DeadLetter | None = None,
     newcomers: bool = True,
+    alone: bool = False,
 ) -> Outcome:
     """Take one message from the actor's agency. The sender must be checked first
     (`check_sender`): a wrong sender is refused outright, not dead-lettered.
 
     `newcomers=False` writes a new person through the services, as the batch writer's
-    reference (`hub import --one-at-a-time`); the stored result is the same."""
+    reference (`hub import --one-at-a-time`); the stored result is the same.
+
+    `alone=True` says the caller's transaction has written nothing and holds nothing it
+    needs (the push endpoint's): a failed write then rolls all of it back rather than a
+    SAVEPOINT's worth, which saves the SAVEPOINT's two round trips on every message. Its
+    transaction must be the session's own (begun on first use, not in a `session.begin()`
+    block, which a rollback inside would close under the block's feet)."""
     received_at = received_at or utcnow()
     reject = dead_letters.Rejecter(
         session, actor, connector, raw, received_at, idempotency_key, position, replaying
@@ -115,7 +132,16 @@ def ingest(
         return reject("map", exc.problems)
     if newcomers and replaying is None:
         fresh = _newcomer(
-            session, actor, connector, raw, records, kind, reference, received_at, idempotency_key
+            session,
+            actor,
+            connector,
+            raw,
+            records,
+            kind,
+            reference,
+            received_at,
+            idempotency_key,
+            alone=alone,
         )
         if fresh is not None:
             return fresh
@@ -130,7 +156,7 @@ def ingest(
         received_at=received_at,
     )
     try:
-        with session.begin_nested():
+        with _undoable(session, alone):
             session.add(receipt)
             try:
                 session.flush()
@@ -182,6 +208,20 @@ def ingest(
 
 class _Raced(Exception):
     pass
+
+
+@contextmanager
+def _undoable(session: Session, alone: bool) -> Iterator[None]:
+    """Writes that are undone, and only they, if the block raises (see `ingest`'s `alone`)."""
+    if not alone:
+        with session.begin_nested():
+            yield
+        return
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def _problem(exc: Exception) -> Problem:
@@ -272,6 +312,8 @@ def _newcomer(
     reference: str,
     received_at: datetime,
     idempotency_key: str | None,
+    *,
+    alone: bool,
 ) -> Outcome | None:
     """A nominal naming nobody the hub holds, written as `hub import` writes newcomers.
 
@@ -281,8 +323,8 @@ def _newcomer(
     paths equal). Anything else answers None and takes the one-record path: a match or a
     possible duplicate (R-56), a record the checks refuse (so it is refused with the usual
     reason), and a write a concurrent sender got to first (a unique index refuses the PNC,
-    the reference or the key; the SAVEPOINT undoes ours and the one-record path then sees
-    theirs: a duplicate, or a held match).
+    the reference or the key; the SAVEPOINT, or the rollback, undoes ours and the one-record
+    path then sees theirs: a duplicate, or a held match).
     """
     if len(records) != 1 or not isinstance(records[0], PersonRecord):
         return None
@@ -304,19 +346,10 @@ def _newcomer(
         newcomer = replace(newcomer, source_reference=reference, received_at=received_at)
     except InvalidInput:
         return None
-    held = session.scalar(
-        select(PersonIdentifier.id)
-        .join(Person, Person.id == PersonIdentifier.person_id)
-        .where(
-            or_(*(identifier_is(s, v) for s, v in decisive)),
-            Person.status != PersonStatus.MERGED,
-        )
-        .limit(1)
-    )
-    if held is not None:
+    if _held(session, decisive):
         return None
     try:
-        with session.begin_nested():
+        with _undoable(session, alone):
             [written] = write_newcomers(session, actor, connector.name, [newcomer], copying=False)
     except IntegrityError:
         return None
@@ -327,6 +360,39 @@ def _newcomer(
         receipt_id=written.receipt_id,
         records=written.records,
     )
+
+
+def _held(session: Session, decisive: list[tuple[IdentifierScheme, str]]) -> bool:
+    """Whether a person not merged away holds any of these decisive identifiers."""
+    parameters: dict[str, Any] = {}
+    for i, (scheme, value) in enumerate(decisive):
+        parameters[f"scheme_{i}"] = scheme
+        parameters[f"value_{i}"] = cleartext(value)
+    return core_rows(session, _held_query(len(decisive)), parameters).first() is not None
+
+
+@functools.cache
+def _held_query(count: int) -> Select[uuid.UUID]:
+    # Built once a count of identifiers, not once a push: a statement built afresh pays for
+    # its construction and its cache key every time (bench/request_cpu.py). Decisive schemes
+    # are held in clear (asserted below), so the value is compared as stored.
+    holds = (
+        and_(
+            PersonIdentifier.scheme == bindparam(f"scheme_{i}"),
+            PersonIdentifier.value_stored == bindparam(f"value_{i}"),
+        )
+        for i in range(count)
+    )
+    return (
+        select(PersonIdentifier.id)
+        .join(Person, Person.id == PersonIdentifier.person_id)
+        .where(or_(*holds), Person.status != PersonStatus.MERGED)
+        .limit(1)
+    )
+
+
+if DECISIVE_SCHEMES & RESTRICTED_SCHEMES:  # their values would be sealed: see identifier_is
+    raise RuntimeError("a decisive identifier scheme is sealed; _held_query compares in clear")
 
 
 def _duplicate(receipt: IngestReceipt) -> Outcome:

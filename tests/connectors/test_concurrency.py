@@ -1,4 +1,9 @@
-"""On PostgreSQL, many senders racing with one message store one record (exactly once)."""
+"""On PostgreSQL, many senders racing with one message store one record (exactly once).
+
+Raced both ways a message can be written: in a SAVEPOINT of the caller's transaction (`hub
+import`, a replay) and, as the push endpoint writes it, alone in its transaction, where the
+loser's whole transaction is rolled back before it looks again.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,9 @@ from tests.connectors.conftest import police_connector, sender
 
 
 @pytest.mark.postgres_only
+@pytest.mark.parametrize("alone", [False, True], ids=["savepoint", "alone"])
 def test_twenty_concurrent_senders_of_one_message_store_one_record(
-    scratch_database_url: str, is_postgres: bool
+    scratch_database_url: str, is_postgres: bool, alone: bool
 ) -> None:
     if not is_postgres:
         pytest.skip("needs PostgreSQL: SQLite serialises writers")
@@ -32,12 +38,12 @@ def test_twenty_concurrent_senders_of_one_message_store_one_record(
     migrations.upgrade(scratch_database_url)
     engine = make_engine(scratch_database_url, pool_size=25)
     try:
-        _race(engine)
+        _race(engine, alone=alone)
     finally:
         engine.dispose()
 
 
-def _race(engine: Engine) -> None:
+def _race(engine: Engine, *, alone: bool) -> None:
     keyring = crypto.current()
     with Session(engine) as session, session.begin():
         org = create_organisation(session, f"Race {uuid.uuid4().hex[:6]}")
@@ -51,8 +57,10 @@ def _race(engine: Engine) -> None:
     def send() -> None:
         with crypto.using(keyring), Session(engine) as session:
             start.wait()
-            with session.begin():
-                outcome = ingest(session, actor, police_connector, raw, idempotency_key=ref)
+            outcome = ingest(
+                session, actor, police_connector, raw, idempotency_key=ref, alone=alone
+            )
+            session.commit()
             outcomes.append(outcome.status)
 
     threads = [threading.Thread(target=send) for _ in range(20)]
