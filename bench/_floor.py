@@ -12,23 +12,24 @@ Used by bench/api.py and bench/push.py (`make bench` skips names starting with _
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import runpy
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import event, make_url, text
-from sqlalchemy.engine import Engine
+from psycopg import pq
+from sqlalchemy import make_url, text
 
 from hub.db import make_engine
 
-Statement = tuple[str, Any, bool]  # SQL as sent, its parameters, whether an executemany
+Statement = tuple[str, Any, bool, bool]  # SQL as sent, its parameters, executemany, pipelined
 Transaction = list[Statement]
 
 
@@ -56,21 +57,33 @@ def server_layout() -> tuple[int, int]:
 
 
 def capture(send: Callable[[], None]) -> Transaction:
-    """The statements `send` makes the hub execute on the calling thread, in order."""
+    """The statements `send` makes the hub give the driver on the calling thread, in order.
+
+    Seen at psycopg's cursors, not at SQLAlchemy's events: the hub sends some statements past
+    SQLAlchemy (hub.dbpipeline), and those are as much a request's as the rest.
+    """
     caller = threading.get_ident()
     seen: Transaction = []
+    originals = psycopg.Cursor.execute, psycopg.Cursor.executemany
 
-    def record(
-        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
-    ) -> None:
-        if threading.get_ident() == caller:  # not the audit sequencer's, which runs beside
-            seen.append((statement, parameters, many))
+    def spied(original: Any, many: bool) -> Any:
+        def call(cursor: psycopg.Cursor[Any], query: Any, params: Any = None, **kw: Any) -> Any:
+            if threading.get_ident() == caller:  # not the audit sequencer's, which runs beside
+                statement = query if isinstance(query, str) else query.as_string(cursor)
+                pipelined = cursor.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
+                rows = list(params) if many else params
+                seen.append((statement, rows, many, pipelined))
+                return original(cursor, query, rows, **kw)
+            return original(cursor, query, params, **kw)
 
-    event.listen(Engine, "before_cursor_execute", record)
+        return call
+
+    psycopg.Cursor.execute = spied(originals[0], many=False)  # type: ignore[method-assign]
+    psycopg.Cursor.executemany = spied(originals[1], many=True)  # type: ignore[method-assign]
     try:
         send()
     finally:
-        event.remove(Engine, "before_cursor_execute", record)
+        psycopg.Cursor.execute, psycopg.Cursor.executemany = originals  # type: ignore[method-assign]
     return seen
 
 
@@ -133,8 +146,7 @@ def _replaying(
             while True:
                 for transaction in shares[index]:
                     with connection.transaction():
-                        for statement, parameters, many in transaction:
-                            _execute(connection, statement, parameters, many)
+                        _execute_all(connection, transaction)
                     counts[index] += 1
                     if stop is not None and time.monotonic() >= stop:
                         return
@@ -154,16 +166,17 @@ def _replaying(
     done.put(errors[0] if errors else (sum(counts), end))
 
 
-def _execute(
-    connection: psycopg.Connection[Any], statement: str, parameters: Any, many: bool
-) -> None:
-    with connection.cursor() as cursor:
-        if many and isinstance(parameters, list | tuple):
-            cursor.executemany(statement, parameters)
-        else:
-            cursor.execute(statement, parameters or None)  # prepared after 5 uses, as the hub's
-            if cursor.description is not None:
-                cursor.fetchall()
+def _execute_all(connection: psycopg.Connection[Any], transaction: Transaction) -> None:
+    # Statements the hub pipelined leave together here too, as one round trip.
+    for pipelined, run in itertools.groupby(transaction, key=lambda statement: statement[3]):
+        with connection.pipeline() if pipelined else nullcontext(), connection.cursor() as cursor:
+            for statement, parameters, many, _pipelined in run:
+                if many:
+                    cursor.executemany(statement, parameters)
+                    continue
+                cursor.execute(statement, parameters or None)  # prepared after 5, as the hub's
+                if not pipelined and cursor.description is not None:
+                    cursor.fetchall()
 
 
 def ceiling(bare: float, floor: float) -> float:

@@ -10,11 +10,12 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import make_url, select, text
+from sqlalchemy import Engine, event, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import sequencer
@@ -141,3 +142,53 @@ def run_hub(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
         timeout=180,
         check=False,
     )
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A statement as the database driver was given it."""
+
+    sql: str
+    pipelined: bool  # sent in PostgreSQL's pipeline mode, with its neighbours, in one go
+
+
+@contextmanager
+def statements_sent(engine: Engine) -> Iterator[list[Sent]]:
+    """The statements the hub gives the driver while the block runs, from every thread.
+
+    On PostgreSQL they are seen at psycopg's cursors, which also see what the hub sends past
+    SQLAlchemy (hub.dbpipeline, a bulk chunk's COPY); on SQLite, SQLAlchemy's cursor event
+    sees them all. A spy, not a fake: each call goes on to the real driver.
+    """
+    sent: list[Sent] = []
+    if engine.dialect.name != "postgresql":
+
+        def seen(_c: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            sent.append(Sent(statement, pipelined=False))
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            yield sent
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        return
+    import psycopg
+    from psycopg import pq
+
+    originals = psycopg.Cursor.execute, psycopg.Cursor.executemany
+
+    def spied(original: Any) -> Any:
+        def call(cursor: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+            text_ = query if isinstance(query, str) else query.as_string(cursor)
+            pipelined = cursor.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
+            sent.append(Sent(text_, pipelined))
+            return original(cursor, query, *args, **kwargs)
+
+        return call
+
+    psycopg.Cursor.execute = spied(originals[0])  # type: ignore[method-assign]
+    psycopg.Cursor.executemany = spied(originals[1])  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        psycopg.Cursor.execute, psycopg.Cursor.executemany = originals  # type: ignore[method-assign]

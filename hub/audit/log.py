@@ -63,6 +63,20 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[int]:
     return receipts
 
 
+def queue_rows(
+    session: Session, entries: Sequence[AuditEntry]
+) -> tuple[Table, list[dict[str, Any]]]:
+    """The queue and the rows that append `entries`, for a caller that INSERTs them in one
+    round trip with its own rows (hub.dbpipeline); within the session's current transaction,
+    with the guarantees of `record_many`. The queue numbers them in the order given; their
+    receipts are not returned.
+    """
+    recorded_at = utcnow()
+    rows = [dict(zip(_COLUMNS, _values(recorded_at, e), strict=True)) for e in entries]
+    session.info[QUEUED] = True
+    return _QUEUE, rows
+
+
 _QUEUE = cast("Table", AuditQueued.__table__)
 _COLUMNS = (
     "recorded_at",
