@@ -1,4 +1,5 @@
-"""The OAuth parts one application holds: settings, verifier state, signing key cache."""
+"""The OAuth parts one application holds: settings, verifier state, signing key cache and
+the tokens it has verified."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import Flask, current_app, request
 from hub.errors import HubError
 from hub.oauth.signing import ActiveKey
 from hub.oauth.state import VerifierState
+from hub.oauth.verify import VerifiedTokens
 from hub.settings import Settings
 
 API_AUDIENCE_PATH = "/api"
@@ -24,6 +26,7 @@ class OAuthRuntime:
     settings: Settings
     state: VerifierState
     active_key: ActiveKey = field(default_factory=ActiveKey)
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens)
 
     @property
     def issuer(self) -> str:

@@ -7,6 +7,8 @@ client's standing are the caller's to check (`hub.oauth.state`, or the database)
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,56 @@ def decode(
     audience: str,
     now: float,
 ) -> AccessToken:
+    claims, _kid, _key = _verified(token, key_for)
+    return _checked(claims, issuer=issuer, audience=audience, now=now)
+
+
+class VerifiedTokens:
+    """`decode`, remembering the tokens whose signature this process has already checked.
+
+    An API client sends the same token on every call until it expires, and checking its
+    ECDSA signature is most of what authenticating a call costs (a twentieth of a push's
+    CPU, bench/request_cpu.py). A remembered token is honoured only while the key that
+    signed it is still the one the verifier state publishes under its kid (a retired or
+    replaced key sends it back to a full check, which refuses it), and its claims are
+    checked again on every call: expiry, issuer, audience. Revocation and the client's
+    standing stay the caller's, as for `decode`. Keyed by the whole token: a token that
+    differs by one byte is a different token, checked in full.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._seen: OrderedDict[str, tuple[dict[str, Any], str, ECKey]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def decode(
+        self,
+        token: str,
+        key_for: Callable[[str], ECKey | None],
+        *,
+        issuer: str,
+        audience: str,
+        now: float,
+    ) -> AccessToken:
+        with self._lock:
+            seen = self._seen.get(token)
+            if seen is not None:
+                self._seen.move_to_end(token)
+        if seen is None or key_for(seen[1]) is not seen[2]:
+            seen = _verified(token, key_for)
+            with self._lock:
+                self._seen[token] = seen
+                if len(self._seen) > self._size:
+                    self._seen.popitem(last=False)  # the least recently used
+        return _checked(seen[0], issuer=issuer, audience=audience, now=now)
+
+
+def _verified(
+    token: str, key_for: Callable[[str], ECKey | None]
+) -> tuple[dict[str, Any], str, ECKey]:
+    """The token's claims, once its header and signature are good, with the key's kid."""
+    used: list[tuple[str, ECKey]] = []
+
     def resolve(obj: Any) -> ECKey:
         header = obj.headers()
         if str(header.get("typ", "")).lower() not in TOKEN_TYPES:
@@ -60,6 +112,7 @@ def decode(
         key = key_for(kid) if isinstance(kid, str) else None
         if key is None:
             raise TokenRejected("signed by a key this hub does not publish")
+        used.append((kid, key))
         return key
 
     if len(token) > 4096:
@@ -70,7 +123,8 @@ def decode(
         raise TokenRejected("the access token is malformed or its signature is wrong") from None
     except (ValueError, TypeError, KeyError):
         raise TokenRejected("the access token is malformed") from None
-    return _checked(claims, issuer=issuer, audience=audience, now=now)
+    kid, key = used[-1]
+    return claims, kid, key
 
 
 def _checked(claims: dict[str, Any], *, issuer: str, audience: str, now: float) -> AccessToken:
