@@ -13,39 +13,33 @@ would write; anything else, or a write that loses a race, takes the one-record p
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, literal, or_, select, union_all
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.base import Connector, MessageRejected, Problem
 from connectors.records import PersonRecord, Record
 from hub.actor import Actor
-from hub.crypto.fields import cleartext
-from hub.db import core_rows, utcnow
+from hub.db import utcnow
 from hub.errors import HubError, InvalidInput, RuleViolation
 from hub.gate.agencies import UnknownAgency, agency_types
 from hub.ingest import dead_letters
+from hub.ingest.known import look_up
 from hub.ingest.matching import subject_identifiers
 from hub.ingest.models import DeadLetter, IngestReceipt
-from hub.ingest.newcomers import check_newcomer, write_newcomers
+from hub.ingest.newcomers import Newcomer, check_newcomer, write_newcomers
 from hub.ingest.writers import write
-from hub.models import Person, PersonIdentifier
 from hub.services.recording import audit_write
 from hub.vocabulary import (
     DECISIVE_SCHEMES,
-    RESTRICTED_SCHEMES,
     AuditOperation,
-    IdentifierScheme,
-    PersonStatus,
 )
 
 ACCEPTED, DUPLICATE, REJECTED = "ACCEPTED", "DUPLICATE", "REJECTED"
@@ -122,30 +116,62 @@ def ingest(
     kind = connector.message_type(message)
     reference = message.source_reference
     reject.identify(kind, reference)
-    # One query for both unique keys; a receipt found by the Idempotency-Key comes first.
-    known = _known(session, actor, connector, idempotency_key, reference)
-    if known is not None:
-        return _duplicate(known)
     try:
         records = connector.map(message, received_at)
     except MessageRejected as exc:
-        return reject("map", exc.problems)
-    if newcomers and replaying is None:
-        fresh = _newcomer(
-            session,
-            actor,
-            connector,
-            raw,
-            records,
-            kind,
-            reference,
-            received_at,
-            idempotency_key,
-            alone=alone,
-        )
-        if fresh is not None:
-            return fresh
+        # A message the hub holds is a duplicate, whatever mapping it again says now.
+        known = _known(session, actor, connector, idempotency_key, reference)
+        return _duplicate(known) if known is not None else reject("map", exc.problems)
+    fresh = None
+    if newcomers and replaying is None:  # a replay marks its letter with the receipt it writes
+        fresh = _newcomer(records, raw, kind, reference, received_at, idempotency_key)
+    # One round trip for both unique keys and, for a newcomer, its decisive identifiers.
+    found = look_up(
+        session,
+        actor.agency_id,
+        connector.name,
+        idempotency_key,
+        reference,
+        fresh.identifiers if fresh is not None else (),
+    )
+    if found.receipt_id is not None:
+        return _duplicate(session.get_one(IngestReceipt, found.receipt_id))
+    if fresh is not None and not found.held:
+        outcome = _write_newcomer(session, actor, connector, fresh, alone=alone)
+        if outcome is not None:
+            return outcome
+    return _write_one(
+        session,
+        actor,
+        connector,
+        raw,
+        records,
+        kind,
+        reference,
+        received_at,
+        idempotency_key,
+        reject,
+        replaying,
+        alone=alone,
+    )
 
+
+def _write_one(
+    session: Session,
+    actor: Actor,
+    connector: Connector,
+    raw: bytes,
+    records: list[Record],
+    kind: str,
+    reference: str,
+    received_at: datetime,
+    idempotency_key: str | None,
+    reject: dead_letters.Rejecter,
+    replaying: DeadLetter | None,
+    *,
+    alone: bool,
+) -> Outcome:
+    """The one-record path: each record through the services, as a person would enter it."""
     receipt = IngestReceipt(
         agency_id=actor.agency_id,
         connector=connector.name,
@@ -267,73 +293,34 @@ def _known(
     idempotency_key: str | None,
     source_reference: str,
 ) -> IngestReceipt | None:
-    """The receipt held for this key or, failing that, this source reference: one round trip,
-    each half an equality probe of its own unique index (an OR could make the planner walk
-    every receipt of the sender). Ids only: nearly every push finds none, and a statement
-    built once costs a fraction of one built and ORM-loaded a push (bench/push.py)."""
-    parameters = {
-        "agency": actor.agency_id,
-        "connector": connector.name,
-        "reference": source_reference,
-        "key": idempotency_key,
-    }
-    query = _BY_REFERENCE if idempotency_key is None else _BY_KEY_OR_REFERENCE
-    found = sorted(core_rows(session, query, parameters).all(), key=lambda row: row.by_key)
-    return session.get(IngestReceipt, found[0].id) if found else None
-
-
-def _known_query(*, with_key: bool) -> Any:
-    mine = (
-        IngestReceipt.agency_id == bindparam("agency"),
-        IngestReceipt.connector == bindparam("connector"),
-    )
-    by_reference = select(IngestReceipt.id, literal(1).label("by_key")).where(
-        *mine, IngestReceipt.source_reference == bindparam("reference")
-    )
-    if not with_key:
-        return by_reference
-    by_key = select(IngestReceipt.id, literal(0).label("by_key")).where(
-        *mine, IngestReceipt.idempotency_key == bindparam("key")
-    )
-    return union_all(by_key, by_reference)
-
-
-_BY_REFERENCE = _known_query(with_key=False)
-_BY_KEY_OR_REFERENCE = _known_query(with_key=True)
+    """The receipt held for this key or, failing that, this source reference."""
+    found = look_up(session, actor.agency_id, connector.name, idempotency_key, source_reference)
+    return session.get_one(IngestReceipt, found.receipt_id) if found.receipt_id else None
 
 
 def _newcomer(
-    session: Session,
-    actor: Actor,
-    connector: Connector,
-    raw: bytes,
     records: list[Record],
+    raw: bytes,
     kind: str,
     reference: str,
     received_at: datetime,
     idempotency_key: str | None,
-    *,
-    alone: bool,
-) -> Outcome | None:
-    """A nominal naming nobody the hub holds, written as `hub import` writes newcomers.
-
-    Some twenty statements become seven: the receipt, person, names, identifiers and
-    addresses in one INSERT each and their COLLECT entries in one append, the same rows and
+) -> Newcomer | None:
+    """The message as a newcomer, if it can be one: a nominal whose every identifier is
+    decisive (others match on name and date of birth too, R-56), passing every check its rows
+    need. It is written as `hub import` writes newcomers, unless a person holds one of its
+    identifiers (`look_up`), in one INSERT a table and one audit append: the same rows and
     entries as the one-record path writes (hub.ingest.newcomers; the batch tests hold the two
-    paths equal). Anything else answers None and takes the one-record path: a match or a
-    possible duplicate (R-56), a record the checks refuse (so it is refused with the usual
-    reason), and a write a concurrent sender got to first (a unique index refuses the PNC,
-    the reference or the key; the SAVEPOINT, or the rollback, undoes ours and the one-record
-    path then sees theirs: a duplicate, or a held match).
+    paths equal). None sends the message down the one-record path, which refuses what the
+    checks refuse with the reason it always gave.
     """
     if len(records) != 1 or not isinstance(records[0], PersonRecord):
         return None
     person = records[0]
     try:
         identifiers = subject_identifiers(person.subject)
-        decisive = [(s, v) for s, v in identifiers if s in DECISIVE_SCHEMES]
-        if not decisive or len(decisive) != len(identifiers):
-            return None  # identifiers that match on name and date of birth too (R-56)
+        if not identifiers or any(s not in DECISIVE_SCHEMES for s, _v in identifiers):
+            return None
         newcomer = check_newcomer(
             person,
             raw=raw,
@@ -341,13 +328,21 @@ def _newcomer(
             identifiers=identifiers,
             idempotency_key=idempotency_key,
         )
-        # The receipt's keys as the one-record path writes them: the message's reference and
-        # the time it was received (a record's provenance carries the same today).
-        newcomer = replace(newcomer, source_reference=reference, received_at=received_at)
     except InvalidInput:
         return None
-    if _held(session, decisive):
-        return None
+    # The receipt's keys as the one-record path writes them: the message's reference and the
+    # time it was received (a record's provenance carries the same today).
+    return replace(newcomer, source_reference=reference, received_at=received_at)
+
+
+def _write_newcomer(
+    session: Session, actor: Actor, connector: Connector, newcomer: Newcomer, *, alone: bool
+) -> Outcome | None:
+    """Write a newcomer; None if a concurrent sender got to its PNC, reference or key first.
+
+    A unique index then refuses our INSERT; the SAVEPOINT, or the rollback, undoes ours and
+    the one-record path sees theirs: a duplicate, or a held match.
+    """
     try:
         with _undoable(session, alone):
             [written] = write_newcomers(session, actor, connector.name, [newcomer], copying=False)
@@ -355,44 +350,11 @@ def _newcomer(
         return None
     return Outcome(
         ACCEPTED,
-        kind,
-        reference,
+        newcomer.message_type,
+        newcomer.source_reference,
         receipt_id=written.receipt_id,
         records=written.records,
     )
-
-
-def _held(session: Session, decisive: list[tuple[IdentifierScheme, str]]) -> bool:
-    """Whether a person not merged away holds any of these decisive identifiers."""
-    parameters: dict[str, Any] = {}
-    for i, (scheme, value) in enumerate(decisive):
-        parameters[f"scheme_{i}"] = scheme
-        parameters[f"value_{i}"] = cleartext(value)
-    return core_rows(session, _held_query(len(decisive)), parameters).first() is not None
-
-
-@functools.cache
-def _held_query(count: int) -> Select[uuid.UUID]:
-    # Built once a count of identifiers, not once a push: a statement built afresh pays for
-    # its construction and its cache key every time (bench/request_cpu.py). Decisive schemes
-    # are held in clear (asserted below), so the value is compared as stored.
-    holds = (
-        and_(
-            PersonIdentifier.scheme == bindparam(f"scheme_{i}"),
-            PersonIdentifier.value_stored == bindparam(f"value_{i}"),
-        )
-        for i in range(count)
-    )
-    return (
-        select(PersonIdentifier.id)
-        .join(Person, Person.id == PersonIdentifier.person_id)
-        .where(or_(*holds), Person.status != PersonStatus.MERGED)
-        .limit(1)
-    )
-
-
-if DECISIVE_SCHEMES & RESTRICTED_SCHEMES:  # their values would be sealed: see identifier_is
-    raise RuntimeError("a decisive identifier scheme is sealed; _held_query compares in clear")
 
 
 def _duplicate(receipt: IngestReceipt) -> Outcome:
