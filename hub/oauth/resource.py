@@ -32,7 +32,7 @@ from hub.oauth.problem import bearer_problem
 from hub.oauth.runtime import IssuerNotConfigured, runtime
 from hub.oauth.scopes import SCOPES
 from hub.oauth.state import StateUnavailable
-from hub.oauth.verify import AccessToken, ExpiredToken, TokenRejected
+from hub.oauth.verify import AccessToken, ExpiredToken, TokenRejected, checked
 from hub.vocabulary import Role
 
 P = ParamSpec("P")
@@ -58,9 +58,8 @@ def authenticate(*scopes: str) -> Actor:
     oauth = runtime()
     state = oauth.state
     try:
-        token = oauth.verified.decode(
-            token_string,
-            state.key_for,
+        token = checked(
+            oauth.verified.claims(token_string, state.key_for),
             issuer=oauth.issuer,
             audience=oauth.audience,
             now=time.time(),

@@ -55,19 +55,19 @@ def decode(
     now: float,
 ) -> AccessToken:
     claims, _kid, _key = _verified(token, key_for)
-    return _checked(claims, issuer=issuer, audience=audience, now=now)
+    return checked(claims, issuer=issuer, audience=audience, now=now)
 
 
 class VerifiedTokens:
-    """`decode`, remembering the tokens whose signature this process has already checked.
+    """The tokens whose signature this process has already checked, and their claims.
 
     An API client sends the same token on every call until it expires, and checking its
     ECDSA signature is most of what authenticating a call costs (a twentieth of a push's
     CPU, bench/request_cpu.py). A remembered token is honoured only while the key that
     signed it is still the one the verifier state publishes under its kid (a retired or
-    replaced key sends it back to a full check, which refuses it), and its claims are
-    checked again on every call: expiry, issuer, audience. Revocation and the client's
-    standing stay the caller's, as for `decode`. Keyed by the whole token: a token that
+    replaced key sends it back to a full check, which refuses it), and the caller checks its
+    claims again on every call (`checked`: expiry, issuer, audience). Revocation and the
+    client's standing stay the caller's, as for `decode`. Keyed by the whole token: a token that
     differs by one byte is a different token, checked in full.
     """
 
@@ -76,15 +76,15 @@ class VerifiedTokens:
         self._seen: OrderedDict[str, tuple[dict[str, Any], str, ECKey]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def decode(
-        self,
-        token: str,
-        key_for: Callable[[str], ECKey | None],
-        *,
-        issuer: str,
-        audience: str,
-        now: float,
-    ) -> AccessToken:
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._seen
+
+    def claims(self, token: str, key_for: Callable[[str], ECKey | None]) -> dict[str, Any]:
+        """The token's claims once its header and signature are good; check them with
+        `checked`, on every call."""
         with self._lock:
             seen = self._seen.get(token)
             if seen is not None:
@@ -95,7 +95,7 @@ class VerifiedTokens:
                 self._seen[token] = seen
                 if len(self._seen) > self._size:
                     self._seen.popitem(last=False)  # the least recently used
-        return _checked(seen[0], issuer=issuer, audience=audience, now=now)
+        return seen[0]
 
 
 def _verified(
@@ -127,7 +127,8 @@ def _verified(
     return claims, kid, key
 
 
-def _checked(claims: dict[str, Any], *, issuer: str, audience: str, now: float) -> AccessToken:
+def checked(claims: dict[str, Any], *, issuer: str, audience: str, now: float) -> AccessToken:
+    """The access token these verified claims make, if they hold at `now`."""
     for name in ("iss", "sub", "client_id", "jti", "agency", "scope"):
         if not isinstance(claims.get(name), str):
             raise TokenRejected(f"the access token has no valid {name!r} claim")
