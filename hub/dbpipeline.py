@@ -4,7 +4,7 @@ A pushed nominal writes a row or two in each of six tables (hub.ingest.newcomers
 at a time through SQLAlchemy, each INSERT waits for its answer before the next leaves, and
 costs more Python than the database spends on it. In libpq's pipeline mode, on the driver
 itself, they leave together and their answers come back together, for about half the CPU of
-the same statements sent one by one on the bare driver (docs/bulk.md, bench/push.py).
+the same statements sent one by one on the bare driver (docs/connectors/bulk.md, bench/push.py).
 
 They run on the session's own connection, so in its transaction, as the COPY of a bulk chunk
 does, and like that COPY they skip the columns' bind processing: callers give values as

@@ -173,7 +173,7 @@ _PERSON, _NAME, _IDENTIFIER, _ADDRESS, _RECEIPT = (
 )
 # Built once: SQLAlchemy memoises a statement's cache key on the statement object, so one
 # built afresh a push pays for its construction and its key every time (a tenth of a
-# push's CPU with the `held` query's, bench/request_cpu.py).
+# push's CPU with the look-up's, bench/request_cpu.py).
 _INSERT = {table: insert(table) for table in (_PERSON, _NAME, _IDENTIFIER, _ADDRESS, _RECEIPT)}
 
 

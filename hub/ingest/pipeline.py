@@ -37,10 +37,7 @@ from hub.ingest.models import DeadLetter, IngestReceipt
 from hub.ingest.newcomers import Newcomer, check_newcomer, write_newcomers
 from hub.ingest.writers import write
 from hub.services.recording import audit_write
-from hub.vocabulary import (
-    DECISIVE_SCHEMES,
-    AuditOperation,
-)
+from hub.vocabulary import DECISIVE_SCHEMES, AuditOperation
 
 ACCEPTED, DUPLICATE, REJECTED = "ACCEPTED", "DUPLICATE", "REJECTED"
 
